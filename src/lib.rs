@@ -1,1 +1,24 @@
-//! terraform-provider-azureai (skeleton)
+//! terraform-provider-azureai: a Terraform provider (plugin protocol 5) for Azure AI Foundry
+//! hosted agent versions, plus `azureai-emulator`, a local emulator of the agents API.
+//!
+//! Layers, outside in (see docs/ARCHITECTURE.md):
+//! - [`plugin`]: go-plugin transport (handshake, AutoMTLS, side services, debug/reattach mode)
+//! - [`protocol`]: the tfplugin5 gRPC service, mapping each RPC onto the [`framework`]
+//! - [`framework`]: value model, schema builder, diagnostics, Resource/DataSource/Provider traits
+//! - [`provider`], [`resources`], [`data_sources`]: the azureai provider itself (domain)
+//! - [`agents`]: HTTP client of the Foundry agents API (both generations), auth, retries
+//! - [`emulator`]: the local agents API used by tests, the quickstart and benchmarks
+
+pub mod agents;
+pub mod data_sources;
+pub mod emulator;
+pub mod framework;
+pub mod logging;
+pub mod plugin;
+pub mod protocol;
+pub mod provider;
+pub mod resources;
+
+/// Generated tfplugin5 and go-plugin types (from `proto/` via build.rs). Only `plugin` and
+/// `protocol` may use them.
+pub mod proto {}
