@@ -21,4 +21,14 @@ pub mod resources;
 
 /// Generated tfplugin5 and go-plugin types (from `proto/` via build.rs). Only `plugin` and
 /// `protocol` may use them.
-pub mod proto {}
+#[allow(clippy::all, clippy::pedantic, missing_docs)]
+pub mod proto {
+    /// Terraform plugin protocol 5.8 (`proto/tfplugin5.proto`).
+    pub mod tfplugin5 {
+        tonic::include_proto!("tfplugin5");
+    }
+    /// go-plugin side services (`proto/plugin.proto`).
+    pub mod plugin {
+        tonic::include_proto!("plugin");
+    }
+}
