@@ -1,0 +1,1 @@
+//! (protocol engineer) msgpack/JSON codec
