@@ -30,7 +30,10 @@ fn terraform_1_0_3() -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     let path = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
-    assert!(path.is_file(), "installer printed {path:?}, which is not a file");
+    assert!(
+        path.is_file(),
+        "installer printed {path:?}, which is not a file"
+    );
     path
 }
 
@@ -132,7 +135,10 @@ fn assert_installs_from_packed_mirror(terraform: &Path) {
     );
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(&installed).unwrap().permissions().mode();
-    assert!(mode & 0o111 != 0, "installed plugin is not executable (mode {mode:o})");
+    assert!(
+        mode & 0o111 != 0,
+        "installed plugin is not executable (mode {mode:o})"
+    );
 
     let lock = fs::read_to_string(work.join(".terraform.lock.hcl")).unwrap();
     assert!(
@@ -158,12 +164,17 @@ fn packed_mirror_installs_with_terraform_1_0_3() {
 #[test]
 fn init_fails_when_the_mirror_lacks_the_zip() {
     let root = tempfile::tempdir().unwrap();
-    let mirror = root.path().join("mirror/registry.terraform.io/azureai/azureai");
+    let mirror = root
+        .path()
+        .join("mirror/registry.terraform.io/azureai/azureai");
     fs::create_dir_all(&mirror).unwrap();
     let work = root.path().join("work");
     fs::create_dir_all(&work).unwrap();
     let out = terraform_init(&terraform_on_path(), &work, &root.path().join("mirror"));
-    assert!(!out.status.success(), "init succeeded without a provider package");
+    assert!(
+        !out.status.success(),
+        "init succeeded without a provider package"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("azureai/azureai"),
@@ -184,7 +195,11 @@ fn release_artefacts_are_consistent() {
     let sums = fs::read_to_string(dist.join(&sums_name)).unwrap();
     let mut listed: Vec<&str> = sums
         .lines()
-        .map(|line| line.split_whitespace().nth(1).expect("`<sha256>  <file>` line"))
+        .map(|line| {
+            line.split_whitespace()
+                .nth(1)
+                .expect("`<sha256>  <file>` line")
+        })
         .collect();
     listed.sort_unstable();
     let zip = zip_name();
@@ -206,5 +221,8 @@ fn release_artefacts_are_consistent() {
     let manifest: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dist.join(&manifest_name)).unwrap()).unwrap();
     assert_eq!(manifest["version"], 1);
-    assert_eq!(manifest["metadata"]["protocol_versions"], serde_json::json!(["5.0"]));
+    assert_eq!(
+        manifest["metadata"]["protocol_versions"],
+        serde_json::json!(["5.0"])
+    );
 }
