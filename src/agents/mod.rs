@@ -1,1 +1,30 @@
-//! (placeholder: module being written)
+//! HTTP client of the Azure AI Foundry agents API for hosted agent versions (both API
+//! generations, see `docs/agents-api.md`), with its credential chain and retry policy.
+//!
+//! - [`models`]: serde models; reading tolerates both generations, writing is explicit.
+//! - [`client`]: [`Client`] with one method per operation, deadline-bounded and retried.
+//! - [`retry`]: which failures are retried and how long to wait.
+//! - [`auth`]: credential selection and the default chain.
+//! - [`transport`]: the shared reqwest client and its TLS trust (`SSL_CERT_FILE`).
+//! - [`errors`]: typed errors for diagnostics.
+//!
+//! Only this module (and the emulator) speaks HTTP; the domain sees typed models and errors.
+
+pub mod api_version;
+pub mod auth;
+pub mod client;
+pub mod errors;
+pub mod models;
+pub mod retry;
+pub mod transport;
+
+pub use api_version::{ApiVersion, UnknownApiVersion};
+pub use auth::{AGENTS_SCOPE, AuthSelection, ChainedCredential, credential_chain};
+pub use client::{Client, ClientOptions, default_user_agent};
+pub use errors::{Error, ErrorKind};
+pub use models::{
+    Agent, AgentVersion, AgentVersions, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition,
+    Identity, ListPage, ProtocolVersion, Tool, VersionError, VersionStatus,
+};
+pub use retry::RetryPolicy;
+pub use transport::{build_http_client, build_http_client_trusting};

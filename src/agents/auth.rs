@@ -1,0 +1,333 @@
+//! Credentials: the explicit choices a provider configuration can make, and the default chain
+//! (`azure_identity` 1.0 dropped `DefaultAzureCredential`, so we compose our own).
+//!
+//! Every credential that makes HTTP calls uses the provider's own reqwest client as its
+//! transport, so `SSL_CERT_FILE` trust and the single connection pool apply to token requests
+//! too. Secrets only ever live in `azure_core::credentials::Secret`, whose `Debug` is redacted.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
+use azure_core::http::{ClientOptions as CoreClientOptions, Transport};
+use azure_identity::{
+    AzureCliCredential, ClientAssertionCredentialOptions, ClientSecretCredential,
+    ClientSecretCredentialOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
+    UserAssignedId, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
+};
+
+use super::errors::{Error, ErrorKind};
+
+/// Token scope of the Foundry data plane (agents-api.md §9).
+pub const AGENTS_SCOPE: &str = "https://ai.azure.com/.default";
+
+/// Which credential the provider uses (`auth_method` and friends).
+#[derive(Debug, Clone)]
+pub enum AuthSelection {
+    /// Client secret (env) → workload identity → managed identity → Azure CLI.
+    Default,
+    ClientSecret {
+        tenant_id: String,
+        client_id: String,
+        secret: Secret,
+    },
+    /// Overrides fall back to `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_FEDERATED_TOKEN_FILE`.
+    WorkloadIdentity {
+        tenant_id: Option<String>,
+        client_id: Option<String>,
+        token_file_path: Option<PathBuf>,
+    },
+    /// System-assigned, or the user-assigned identity with this client id.
+    ManagedIdentity { client_id: Option<String> },
+    AzureCli,
+}
+
+/// Build the credential for `sel`, with `http` as the transport of every HTTP-based credential.
+pub fn credential_chain(
+    sel: AuthSelection,
+    http: reqwest::Client,
+) -> Result<Arc<dyn TokenCredential>, Error> {
+    let config_err = |what: &str, e: azure_core::Error| {
+        Error::new(ErrorKind::Config, format!("cannot set up {what}: {e}"))
+    };
+    match sel {
+        AuthSelection::Default => Ok(Arc::new(default_chain(&http))),
+        AuthSelection::ClientSecret { tenant_id, client_id, secret } => {
+            client_secret(&tenant_id, client_id, secret, &http)
+                .map_err(|e| config_err("client secret authentication", e))
+        }
+        AuthSelection::WorkloadIdentity { tenant_id, client_id, token_file_path } => {
+            workload_identity(tenant_id, client_id, token_file_path, &http)
+                .map_err(|e| config_err("workload identity authentication", e))
+        }
+        AuthSelection::ManagedIdentity { client_id } => managed_identity(client_id, &http)
+            .map_err(|e| config_err("managed identity authentication", e)),
+        AuthSelection::AzureCli => {
+            let c: Arc<dyn TokenCredential> = AzureCliCredential::new(None)
+                .map_err(|e| config_err("Azure CLI authentication", e))?;
+            Ok(c)
+        }
+    }
+}
+
+fn core_options(http: &reqwest::Client) -> CoreClientOptions {
+    CoreClientOptions {
+        transport: Some(Transport::new(Arc::new(http.clone()))),
+        ..Default::default()
+    }
+}
+
+fn client_secret(
+    tenant_id: &str,
+    client_id: String,
+    secret: Secret,
+    http: &reqwest::Client,
+) -> azure_core::Result<Arc<dyn TokenCredential>> {
+    let opts = ClientSecretCredentialOptions { client_options: core_options(http) };
+    Ok(ClientSecretCredential::new(tenant_id, client_id, secret, Some(opts))?)
+}
+
+fn workload_identity(
+    tenant_id: Option<String>,
+    client_id: Option<String>,
+    token_file_path: Option<PathBuf>,
+    http: &reqwest::Client,
+) -> azure_core::Result<Arc<dyn TokenCredential>> {
+    let opts = WorkloadIdentityCredentialOptions {
+        credential_options: ClientAssertionCredentialOptions { client_options: core_options(http) },
+        tenant_id,
+        client_id,
+        token_file_path,
+        ..Default::default()
+    };
+    Ok(WorkloadIdentityCredential::new(Some(opts))?)
+}
+
+fn managed_identity(
+    client_id: Option<String>,
+    http: &reqwest::Client,
+) -> azure_core::Result<Arc<dyn TokenCredential>> {
+    let opts = ManagedIdentityCredentialOptions {
+        user_assigned_id: client_id.map(UserAssignedId::ClientId),
+        client_options: core_options(http),
+        ..Default::default()
+    };
+    Ok(ManagedIdentityCredential::new(Some(opts))?)
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The default chain, in DefaultAzureCredential's order. A source that cannot even be set up
+/// (its environment variables are missing) is kept with the reason, so the final error explains
+/// every source.
+fn default_chain(http: &reqwest::Client) -> ChainedCredential {
+    let mut sources = Vec::new();
+
+    let (tenant, client, secret) = (
+        env_nonempty("AZURE_TENANT_ID"),
+        env_nonempty("AZURE_CLIENT_ID"),
+        env_nonempty("AZURE_CLIENT_SECRET"),
+    );
+    let cs = match (tenant, client, secret) {
+        (Some(t), Some(c), Some(s)) => {
+            client_secret(&t, c, Secret::new(s), http).map_err(|e| e.to_string())
+        }
+        (t, c, s) => {
+            let missing: Vec<&str> = [("AZURE_TENANT_ID", t.is_none()), ("AZURE_CLIENT_ID", c.is_none()), ("AZURE_CLIENT_SECRET", s.is_none())]
+                .iter()
+                .filter(|(_, m)| *m)
+                .map(|(n, _)| *n)
+                .collect();
+            Err(format!("not configured ({} not set)", missing.join(", ")))
+        }
+    };
+    sources.push(Source { name: "EnvironmentClientSecret", credential: cs });
+
+    let wi = if env_nonempty("AZURE_FEDERATED_TOKEN_FILE").is_some() {
+        workload_identity(None, None, None, http).map_err(|e| e.to_string())
+    } else {
+        Err("not configured (AZURE_FEDERATED_TOKEN_FILE not set)".to_string())
+    };
+    sources.push(Source { name: "WorkloadIdentityCredential", credential: wi });
+
+    // As DefaultAzureCredential does, AZURE_CLIENT_ID selects a user-assigned identity.
+    let mi = managed_identity(env_nonempty("AZURE_CLIENT_ID"), http).map_err(|e| e.to_string());
+    sources.push(Source { name: "ManagedIdentityCredential", credential: mi });
+
+    let cli: Result<Arc<dyn TokenCredential>, String> = AzureCliCredential::new(None)
+        .map(|c| c as Arc<dyn TokenCredential>)
+        .map_err(|e| e.to_string());
+    sources.push(Source { name: "AzureCliCredential", credential: cli });
+
+    ChainedCredential::from_sources(sources)
+}
+
+/// One entry of a chain: a credential, or why it could not be set up.
+pub struct Source {
+    pub name: &'static str,
+    pub credential: Result<Arc<dyn TokenCredential>, String>,
+}
+
+/// Tries its sources in order and sticks with the first one that produces a token, so later
+/// calls do not pay for probing sources that are known not to work.
+pub struct ChainedCredential {
+    sources: Vec<Source>,
+    selected: Mutex<Option<usize>>,
+}
+
+impl ChainedCredential {
+    pub fn from_sources(sources: Vec<Source>) -> Self {
+        ChainedCredential { sources, selected: Mutex::new(None) }
+    }
+
+    /// Name of the source that produced a token, once one has.
+    pub fn selected(&self) -> Option<&'static str> {
+        let idx = (*self.selected.lock().unwrap_or_else(|p| p.into_inner()))?;
+        Some(self.sources[idx].name)
+    }
+}
+
+impl fmt::Debug for ChainedCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.sources.iter().map(|s| s.name).collect();
+        f.debug_struct("ChainedCredential")
+            .field("sources", &names)
+            .field("selected", &self.selected())
+            .finish()
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for ChainedCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        let selected = *self.selected.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(idx) = selected {
+            let source = &self.sources[idx];
+            if let Ok(c) = &source.credential {
+                return c.get_token(scopes, options).await.map_err(|e| {
+                    azure_core::Error::with_message(
+                        azure_core::error::ErrorKind::Credential,
+                        format!("{}: {e}", source.name),
+                    )
+                });
+            }
+        }
+        let mut failures = Vec::new();
+        for (idx, source) in self.sources.iter().enumerate() {
+            let credential = match &source.credential {
+                Ok(c) => c,
+                Err(why) => {
+                    failures.push(format!("{}: {why}", source.name));
+                    continue;
+                }
+            };
+            match credential.get_token(scopes, options.clone()).await {
+                Ok(token) => {
+                    *self.selected.lock().unwrap_or_else(|p| p.into_inner()) = Some(idx);
+                    tracing::debug!(source = source.name, "credential chain selected a source");
+                    return Ok(token);
+                }
+                Err(e) => failures.push(format!("{}: {e}", source.name)),
+            }
+        }
+        Err(azure_core::Error::with_message(
+            azure_core::error::ErrorKind::Credential,
+            format!("no credential produced a token. {}", failures.join("; ")),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azure_core::time::OffsetDateTime;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Debug)]
+    struct Fake {
+        token: Option<&'static str>,
+        calls: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl TokenCredential for Fake {
+        async fn get_token(
+            &self,
+            _: &[&str],
+            _: Option<TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<AccessToken> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            match self.token {
+                Some(t) => Ok(AccessToken::new(t, OffsetDateTime::now_utc() + time::Duration::hours(1))),
+                None => Err(azure_core::Error::with_message(
+                    azure_core::error::ErrorKind::Credential,
+                    "endpoint unreachable",
+                )),
+            }
+        }
+    }
+
+    fn fake(token: Option<&'static str>) -> Arc<Fake> {
+        Arc::new(Fake { token, calls: AtomicUsize::new(0) })
+    }
+
+    #[tokio::test]
+    async fn first_working_source_is_remembered() {
+        let (a, b, c) = (fake(None), fake(Some("tok-b")), fake(Some("tok-c")));
+        let chain = ChainedCredential::from_sources(vec![
+            Source { name: "Skipped", credential: Err("not configured".into()) },
+            Source { name: "A", credential: Ok(a.clone()) },
+            Source { name: "B", credential: Ok(b.clone()) },
+            Source { name: "C", credential: Ok(c.clone()) },
+        ]);
+        let t = chain.get_token(&[AGENTS_SCOPE], None).await.unwrap();
+        assert_eq!(t.token.secret(), "tok-b");
+        assert_eq!(chain.selected(), Some("B"));
+        chain.get_token(&[AGENTS_SCOPE], None).await.unwrap();
+        assert_eq!(a.calls.load(Ordering::SeqCst), 1, "A is not probed again");
+        assert_eq!(b.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(c.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn final_error_lists_every_source() {
+        let chain = ChainedCredential::from_sources(vec![
+            Source { name: "EnvironmentClientSecret", credential: Err("not configured (AZURE_TENANT_ID not set)".into()) },
+            Source { name: "ManagedIdentityCredential", credential: Ok(fake(None)) },
+        ]);
+        let msg = chain.get_token(&[AGENTS_SCOPE], None).await.unwrap_err().to_string();
+        assert!(msg.contains("EnvironmentClientSecret: not configured"), "{msg}");
+        assert!(msg.contains("ManagedIdentityCredential: endpoint unreachable"), "{msg}");
+        assert!(chain.selected().is_none());
+    }
+
+    #[test]
+    fn selection_debug_never_shows_the_secret() {
+        let sel = AuthSelection::ClientSecret {
+            tenant_id: "t".into(),
+            client_id: "c".into(),
+            secret: Secret::new("super-secret-value"),
+        };
+        assert!(!format!("{sel:?}").contains("super-secret-value"));
+    }
+
+    #[test]
+    fn explicit_client_secret_builds_with_our_transport() {
+        let http = crate::agents::transport::build_http_client_trusting(None).unwrap();
+        let sel = AuthSelection::ClientSecret {
+            tenant_id: "00000000-0000-0000-0000-000000000000".into(),
+            client_id: "c".into(),
+            secret: Secret::new("s"),
+        };
+        credential_chain(sel, http.clone()).unwrap();
+        let bad = AuthSelection::ClientSecret { tenant_id: "t".into(), client_id: "".into(), secret: Secret::new("s") };
+        assert_eq!(credential_chain(bad, http).unwrap_err().kind, ErrorKind::Config);
+    }
+}

@@ -1,0 +1,87 @@
+//! The one reqwest client (one connection pool) of a provider instance, used both for agents API
+//! calls and as the `azure_identity` transport.
+//!
+//! Trust: the platform's roots plus every certificate in the PEM file named by `SSL_CERT_FILE`,
+//! the convention Go-based providers follow, so a self-signed endpoint (the emulator's TLS mode,
+//! a corporate proxy) can be trusted without turning verification off.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::errors::{Error, ErrorKind};
+
+/// Environment variable naming an extra PEM bundle to trust.
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
+/// Build the shared HTTP client: rustls (aws-lc-rs), platform roots + `SSL_CERT_FILE`.
+pub fn build_http_client() -> Result<reqwest::Client, Error> {
+    match std::env::var_os(SSL_CERT_FILE).filter(|v| !v.is_empty()) {
+        Some(path) => build_http_client_trusting(Some(Path::new(&path))),
+        None => build_http_client_trusting(None),
+    }
+}
+
+/// Like [`build_http_client`], with the extra PEM bundle given explicitly (tests, and callers
+/// that resolved the path themselves).
+pub fn build_http_client_trusting(extra_pem: Option<&Path>) -> Result<reqwest::Client, Error> {
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_rustls()
+        .connect_timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(90))
+        // Agents API calls are small; never follow redirects with a bearer token attached.
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(path) = extra_pem {
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("cannot read {SSL_CERT_FILE} {}: {e}", path.display()),
+            )
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("{SSL_CERT_FILE} {} is not a PEM certificate bundle: {e}", path.display()),
+            )
+        })?;
+        if certs.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("{SSL_CERT_FILE} {} contains no PEM certificates", path.display()),
+            ));
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::new(ErrorKind::Config, format!("cannot build the HTTP client: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_without_extra_roots() {
+        build_http_client_trusting(None).unwrap();
+    }
+
+    #[test]
+    fn unreadable_or_empty_bundles_are_config_errors() {
+        let e = build_http_client_trusting(Some(Path::new("/nonexistent/ca.pem"))).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config);
+        assert!(e.message.contains("/nonexistent/ca.pem"), "{}", e.message);
+
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), "not a certificate\n").unwrap();
+        let e = build_http_client_trusting(Some(f.path())).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config);
+    }
+
+    #[test]
+    fn accepts_a_pem_bundle() {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), cert.cert.pem()).unwrap();
+        build_http_client_trusting(Some(f.path())).unwrap();
+    }
+}
