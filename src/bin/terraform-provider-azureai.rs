@@ -1,1 +1,85 @@
-fn main() {}
+//! The provider binary Terraform launches (`terraform-provider-azureai`).
+//!
+//! Without arguments it performs the go-plugin handshake and serves tfplugin5; `--debug`
+//! serves in reattach mode instead. stdout carries only the handshake line (or, in debug
+//! mode, the reattach JSON); everything else goes to stderr.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use azureai::plugin::{self, ServeOptions};
+
+#[derive(Debug, Parser)]
+#[command(name = "terraform-provider-azureai", version, about = "Terraform provider for Azure AI Foundry hosted agent versions")]
+struct Cli {
+    /// Serve without Terraform starting us: plaintext on loopback, print the
+    /// TF_REATTACH_PROVIDERS value to export, and run until Ctrl-C / SIGTERM.
+    #[arg(long)]
+    debug: bool,
+}
+
+fn main() -> ExitCode {
+    // Before any rustls config exists: aws-lc-rs is the single crypto provider of this binary.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let cli = Cli::parse();
+    azureai::logging::init();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let opts = ServeOptions { debug: cli.debug, ..ServeOptions::default() };
+    let result = runtime.block_on(plugin::serve(placeholder::Placeholder, opts));
+    // Do not wait for stray blocking work: Terraform expects us gone soon after Shutdown.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<plugin::handshake::HandshakeError>().is_some() {
+                eprintln!("{e}");
+            } else {
+                tracing::error!(error = %format!("{e:#}"), "provider server failed");
+                eprintln!("Error: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Stand-in until `azureai::protocol::ProviderService` lands: an empty provider, enough for
+/// Terraform to load us and for transport tests.
+mod placeholder {
+    use azureai::proto::tfplugin5::provider_server::Provider;
+    use azureai::proto::tfplugin5::{get_provider_schema, prepare_provider_config, schema, Schema};
+    use tonic::{Request, Response, Status};
+
+    pub struct Placeholder;
+
+    #[tonic::async_trait]
+    impl Provider for Placeholder {
+        async fn get_schema(
+            &self,
+            _request: Request<get_provider_schema::Request>,
+        ) -> Result<Response<get_provider_schema::Response>, Status> {
+            Ok(Response::new(get_provider_schema::Response {
+                provider: Some(Schema { version: 0, block: Some(schema::Block::default()) }),
+                ..Default::default()
+            }))
+        }
+
+        async fn prepare_provider_config(
+            &self,
+            request: Request<prepare_provider_config::Request>,
+        ) -> Result<Response<prepare_provider_config::Response>, Status> {
+            Ok(Response::new(prepare_provider_config::Response {
+                prepared_config: request.into_inner().config,
+                diagnostics: vec![],
+            }))
+        }
+    }
+}
