@@ -16,7 +16,7 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::Layer;
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
@@ -45,11 +45,20 @@ pub fn parse_level(value: Option<&str>) -> LevelFilter {
     }
 }
 
-/// Installs the stderr JSON logger at the level from the environment. The level filter is
-/// global, so disabled `tracing` call sites cost next to nothing.
+/// Installs the stderr JSON logger at the level from the environment. The filter is the only
+/// one installed, so disabled `tracing` call sites cost next to nothing.
 pub fn init() {
-    let level = level_from_env();
-    let _ = tracing_subscriber::registry().with(HclogLayer::new(std::io::stderr).with_filter(level)).try_init();
+    let _ = tracing_subscriber::registry().with(HclogLayer::new(std::io::stderr).with_filter(filter(level_from_env()))).try_init();
+}
+
+/// Our own code logs at `level`; dependencies (h2, hyper, rustls, tonic, …) at most at WARN,
+/// because their per-frame debug/trace chatter would drown the provider's log in Terraform's.
+pub fn filter(level: LevelFilter) -> Targets {
+    Targets::new()
+        .with_default(level.min(LevelFilter::WARN))
+        .with_target("azureai", level)
+        .with_target("terraform_provider_azureai", level)
+        .with_target("azureai_emulator", level)
 }
 
 /// A `tracing` layer writing one hclog JSON object per event.
@@ -246,6 +255,18 @@ mod tests {
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0]["@level"], "error");
         assert!(capture(LevelFilter::OFF, || tracing::error!("nothing")).is_empty());
+    }
+
+    #[test]
+    fn dependencies_are_capped_at_warn() {
+        let f = filter(LevelFilter::TRACE);
+        assert!(f.would_enable("azureai::plugin::incoming", &Level::TRACE));
+        assert!(f.would_enable("terraform_provider_azureai", &Level::DEBUG));
+        assert!(!f.would_enable("h2::codec", &Level::DEBUG));
+        assert!(f.would_enable("h2::codec", &Level::WARN));
+        let off = filter(LevelFilter::OFF);
+        assert!(!off.would_enable("h2::codec", &Level::ERROR));
+        assert!(!off.would_enable("azureai", &Level::ERROR));
     }
 
     #[test]
