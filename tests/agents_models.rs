@@ -43,12 +43,24 @@ fn gen_b_version_round_trips_exactly() {
     let v: AgentVersion = serde_json::from_value(gen_b_created()).unwrap();
     assert_eq!(v.id, "orders-bot:4");
     assert_eq!(v.status, Some(VersionStatus::Creating));
-    assert_eq!(v.definition.image, "contosoacr.azurecr.io/orders-bot:2026.01.01");
-    assert_eq!(v.definition.protocol_versions, vec![ProtocolVersion { protocol: "responses".into(), version: "1.0.0".into() }]);
+    assert_eq!(
+        v.definition.image,
+        "contosoacr.azurecr.io/orders-bot:2026.01.01"
+    );
+    assert_eq!(
+        v.definition.protocol_versions,
+        vec![ProtocolVersion {
+            protocol: "responses".into(),
+            version: "1.0.0".into()
+        }]
+    );
     assert_eq!(v.created_at, 1_767_225_600);
     let failed: AgentVersion = serde_json::from_value(gen_b_failed()).unwrap();
     let err = failed.error.unwrap();
-    assert_eq!((err.code.as_str(), failed.status), ("ImageError", Some(VersionStatus::Failed)));
+    assert_eq!(
+        (err.code.as_str(), failed.status),
+        ("ImageError", Some(VersionStatus::Failed))
+    );
 }
 
 #[test]
@@ -56,11 +68,20 @@ fn gen_a_definition_reads_and_writes_in_its_own_spelling() {
     let d: HostedDefinition = serde_json::from_value(gen_a_definition()).unwrap();
     assert_eq!(d.image, "contosoacr.azurecr.io/orders-bot:v3");
     assert_eq!(d.protocol_versions[0].version, "v1");
-    assert_eq!(d.tools, vec![Tool { r#type: "code_interpreter".into(), ..Tool::default() }]);
+    assert_eq!(
+        d.tools,
+        vec![Tool {
+            r#type: "code_interpreter".into(),
+            ..Tool::default()
+        }]
+    );
     assert_eq!(d.to_json(ApiVersion::Preview), gen_a_definition());
     // The same definition written for Gen B moves the fields.
     let b = d.to_json(ApiVersion::V1);
-    assert_eq!(b["container_configuration"]["image"], "contosoacr.azurecr.io/orders-bot:v3");
+    assert_eq!(
+        b["container_configuration"]["image"],
+        "contosoacr.azurecr.io/orders-bot:v3"
+    );
     assert!(b.get("image").is_none() && b.get("container_protocol_versions").is_none());
     assert_eq!(b["protocol_versions"][0]["protocol"], "responses");
 }
@@ -84,11 +105,17 @@ fn both_spellings_at_once_prefer_gen_b_and_are_not_duplicated() {
         "protocol_versions": [{"protocol": "responses", "version": "1.0.0"}],
     }))
     .unwrap();
-    assert_eq!((d.image.as_str(), d.protocol_versions[0].version.as_str()), ("new:2", "1.0.0"));
+    assert_eq!(
+        (d.image.as_str(), d.protocol_versions[0].version.as_str()),
+        ("new:2", "1.0.0")
+    );
     assert_eq!(d.registry_connection_id.as_deref(), Some("conn"));
     assert!(d.extra.is_empty(), "{:?}", d.extra);
     let b = d.to_json(ApiVersion::V1);
-    assert_eq!(b["container_configuration"], json!({"image": "new:2", "registry_connection_id": "conn"}));
+    assert_eq!(
+        b["container_configuration"],
+        json!({"image": "new:2", "registry_connection_id": "conn"})
+    );
 }
 
 #[test]
@@ -100,15 +127,22 @@ fn agent_object_and_list_envelope() {
                                              "container_configuration": {"image": "contosoacr.azurecr.io/orders-bot:2026.01.01"},
                                              "protocol_versions": [{"protocol": "responses", "version": "1.0.0"}]}}} });
     let a: Agent = serde_json::from_value(agent.clone()).unwrap();
-    assert_eq!(a.versions.latest.as_ref().unwrap().status, Some(VersionStatus::Active));
+    assert_eq!(
+        a.versions.latest.as_ref().unwrap().status,
+        Some(VersionStatus::Active)
+    );
     assert_eq!(serde_json::to_value(&a).unwrap(), agent);
 
     let page = json!({"object": "list", "data": [gen_b_created(), gen_b_failed()],
                       "first_id": "orders-bot:4", "last_id": "orders-bot:5", "has_more": false});
     let p: ListPage<AgentVersion> = serde_json::from_value(page).unwrap();
-    assert_eq!((p.data.len(), p.last_id.as_deref(), p.has_more), (2, Some("orders-bot:5"), false));
+    assert_eq!(
+        (p.data.len(), p.last_id.as_deref(), p.has_more),
+        (2, Some("orders-bot:5"), false)
+    );
     // The terminating page the Python pager needs: empty data, null last_id.
-    let end: ListPage<AgentVersion> = serde_json::from_value(json!({"data": [], "last_id": null})).unwrap();
+    let end: ListPage<AgentVersion> =
+        serde_json::from_value(json!({"data": [], "last_id": null})).unwrap();
     assert!(end.data.is_empty() && end.last_id.is_none() && !end.has_more);
 }
 
@@ -139,9 +173,15 @@ fn tools_keep_unmodelled_shapes() {
         {"type": "bing_grounding", "bing_grounding": {"search_configurations": [{"project_connection_id": "b"}]}}
     ]);
     let parsed: Vec<Tool> = serde_json::from_value(tools.clone()).unwrap();
-    assert_eq!(parsed[0].allowed_tools.as_deref(), Some(&["search_issues".to_string()][..]));
+    assert_eq!(
+        parsed[0].allowed_tools.as_deref(),
+        Some(&["search_issues".to_string()][..])
+    );
     assert_eq!(parsed[0].require_approval.as_deref(), Some("never"));
-    assert_eq!(parsed[1].require_approval, None, "object form stays in extra");
+    assert_eq!(
+        parsed[1].require_approval, None,
+        "object form stays in extra"
+    );
     assert!(parsed[1].extra.contains_key("require_approval"));
     assert_eq!(parsed[2].max_num_results, Some(5));
     assert_eq!(serde_json::to_value(&parsed).unwrap(), tools);
@@ -151,7 +191,9 @@ fn tools_keep_unmodelled_shapes() {
 fn wrong_types_are_errors_not_panics() {
     let mut v = gen_b_created();
     v["definition"]["cpu"] = json!({"cores": 1});
-    let e = serde_json::from_value::<AgentVersion>(v).unwrap_err().to_string();
+    let e = serde_json::from_value::<AgentVersion>(v)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("cpu"), "{e}");
     let mut v = gen_b_created();
     v["created_at"] = json!("yesterday");
@@ -162,7 +204,13 @@ fn wrong_types_are_errors_not_panics() {
     // Numbers where strings are expected are accepted (some clients send "cpu": 1).
     let mut v = gen_b_created();
     v["definition"]["cpu"] = json!(1);
-    assert_eq!(serde_json::from_value::<AgentVersion>(v).unwrap().definition.cpu, "1");
+    assert_eq!(
+        serde_json::from_value::<AgentVersion>(v)
+            .unwrap()
+            .definition
+            .cpu,
+        "1"
+    );
 }
 
 fn request() -> CreateVersionRequest {
@@ -174,10 +222,19 @@ fn request() -> CreateVersionRequest {
             cpu: "1".into(),
             memory: "2Gi".into(),
             protocol_versions: vec![
-                ProtocolVersion { protocol: "responses".into(), version: "1.0.0".into() },
-                ProtocolVersion { protocol: "invocations".into(), version: "1.0.0".into() },
+                ProtocolVersion {
+                    protocol: "responses".into(),
+                    version: "1.0.0".into(),
+                },
+                ProtocolVersion {
+                    protocol: "invocations".into(),
+                    version: "1.0.0".into(),
+                },
             ],
-            environment_variables: BTreeMap::from([("MODEL_DEPLOYMENT_NAME".to_string(), "gpt-5-mini".to_string())]),
+            environment_variables: BTreeMap::from([(
+                "MODEL_DEPLOYMENT_NAME".to_string(),
+                "gpt-5-mini".to_string(),
+            )]),
             ..HostedDefinition::default()
         },
     }
@@ -192,8 +249,14 @@ fn create_request_matches_the_documented_gen_b_body() {
         "environment_variables": {"MODEL_DEPLOYMENT_NAME": "gpt-5-mini"}}});
     assert_eq!(request().to_json(ApiVersion::V1), expected);
     let a = request().to_json(ApiVersion::Preview);
-    assert_eq!(a["definition"]["image"], "contosoacr.azurecr.io/orders-bot:2026.01.01");
-    assert_eq!(a["definition"]["container_protocol_versions"][1]["protocol"], "invocations");
+    assert_eq!(
+        a["definition"]["image"],
+        "contosoacr.azurecr.io/orders-bot:2026.01.01"
+    );
+    assert_eq!(
+        a["definition"]["container_protocol_versions"][1]["protocol"],
+        "invocations"
+    );
 }
 
 #[test]
@@ -201,7 +264,10 @@ fn creation_token_is_stable_and_content_sensitive() {
     let r = request();
     let t = r.creation_token();
     assert_eq!(t.len(), 64);
-    assert!(t.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(
+        t.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
     let with = r.clone().with_creation_token();
     assert_eq!(with.creation_token_value(), Some(t.as_str()));
     assert_eq!(with.metadata.get(CREATION_TOKEN_KEY), Some(&t));
@@ -216,6 +282,9 @@ fn creation_token_is_stable_and_content_sensitive() {
     // Map insertion order does not matter.
     let mut reordered = r.clone();
     reordered.definition.environment_variables = BTreeMap::new();
-    reordered.definition.environment_variables.insert("MODEL_DEPLOYMENT_NAME".into(), "gpt-5-mini".into());
+    reordered
+        .definition
+        .environment_variables
+        .insert("MODEL_DEPLOYMENT_NAME".into(), "gpt-5-mini".into());
     assert_eq!(reordered.creation_token(), t);
 }

@@ -73,7 +73,10 @@ mod tests {
     fn rejects_unknown_values_with_the_allowed_ones_in_the_message() {
         let err = "2025-05-15-preview".parse::<ApiVersion>().unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("2025-05-15-preview") && msg.contains("\"v1\""), "{msg}");
+        assert!(
+            msg.contains("2025-05-15-preview") && msg.contains("\"v1\""),
+            "{msg}"
+        );
         assert!("V1".parse::<ApiVersion>().is_err());
     }
 }

@@ -39,7 +39,9 @@ pub enum AuthSelection {
         token_file_path: Option<PathBuf>,
     },
     /// System-assigned, or the user-assigned identity with this client id.
-    ManagedIdentity { client_id: Option<String> },
+    ManagedIdentity {
+        client_id: Option<String>,
+    },
     AzureCli,
 }
 
@@ -53,14 +55,18 @@ pub fn credential_chain(
     };
     match sel {
         AuthSelection::Default => Ok(Arc::new(default_chain(&http))),
-        AuthSelection::ClientSecret { tenant_id, client_id, secret } => {
-            client_secret(&tenant_id, client_id, secret, &http)
-                .map_err(|e| config_err("client secret authentication", e))
-        }
-        AuthSelection::WorkloadIdentity { tenant_id, client_id, token_file_path } => {
-            workload_identity(tenant_id, client_id, token_file_path, &http)
-                .map_err(|e| config_err("workload identity authentication", e))
-        }
+        AuthSelection::ClientSecret {
+            tenant_id,
+            client_id,
+            secret,
+        } => client_secret(&tenant_id, client_id, secret, &http)
+            .map_err(|e| config_err("client secret authentication", e)),
+        AuthSelection::WorkloadIdentity {
+            tenant_id,
+            client_id,
+            token_file_path,
+        } => workload_identity(tenant_id, client_id, token_file_path, &http)
+            .map_err(|e| config_err("workload identity authentication", e)),
         AuthSelection::ManagedIdentity { client_id } => managed_identity(client_id, &http)
             .map_err(|e| config_err("managed identity authentication", e)),
         AuthSelection::AzureCli => {
@@ -84,8 +90,15 @@ fn client_secret(
     secret: Secret,
     http: &reqwest::Client,
 ) -> azure_core::Result<Arc<dyn TokenCredential>> {
-    let opts = ClientSecretCredentialOptions { client_options: core_options(http) };
-    Ok(ClientSecretCredential::new(tenant_id, client_id, secret, Some(opts))?)
+    let opts = ClientSecretCredentialOptions {
+        client_options: core_options(http),
+    };
+    Ok(ClientSecretCredential::new(
+        tenant_id,
+        client_id,
+        secret,
+        Some(opts),
+    )?)
 }
 
 fn workload_identity(
@@ -95,7 +108,9 @@ fn workload_identity(
     http: &reqwest::Client,
 ) -> azure_core::Result<Arc<dyn TokenCredential>> {
     let opts = WorkloadIdentityCredentialOptions {
-        credential_options: ClientAssertionCredentialOptions { client_options: core_options(http) },
+        credential_options: ClientAssertionCredentialOptions {
+            client_options: core_options(http),
+        },
         tenant_id,
         client_id,
         token_file_path,
@@ -136,31 +151,47 @@ fn default_chain(http: &reqwest::Client) -> ChainedCredential {
             client_secret(&t, c, Secret::new(s), http).map_err(|e| e.to_string())
         }
         (t, c, s) => {
-            let missing: Vec<&str> = [("AZURE_TENANT_ID", t.is_none()), ("AZURE_CLIENT_ID", c.is_none()), ("AZURE_CLIENT_SECRET", s.is_none())]
-                .iter()
-                .filter(|(_, m)| *m)
-                .map(|(n, _)| *n)
-                .collect();
+            let missing: Vec<&str> = [
+                ("AZURE_TENANT_ID", t.is_none()),
+                ("AZURE_CLIENT_ID", c.is_none()),
+                ("AZURE_CLIENT_SECRET", s.is_none()),
+            ]
+            .iter()
+            .filter(|(_, m)| *m)
+            .map(|(n, _)| *n)
+            .collect();
             Err(format!("not configured ({} not set)", missing.join(", ")))
         }
     };
-    sources.push(Source { name: "EnvironmentClientSecret", credential: cs });
+    sources.push(Source {
+        name: "EnvironmentClientSecret",
+        credential: cs,
+    });
 
     let wi = if env_nonempty("AZURE_FEDERATED_TOKEN_FILE").is_some() {
         workload_identity(None, None, None, http).map_err(|e| e.to_string())
     } else {
         Err("not configured (AZURE_FEDERATED_TOKEN_FILE not set)".to_string())
     };
-    sources.push(Source { name: "WorkloadIdentityCredential", credential: wi });
+    sources.push(Source {
+        name: "WorkloadIdentityCredential",
+        credential: wi,
+    });
 
     // As DefaultAzureCredential does, AZURE_CLIENT_ID selects a user-assigned identity.
     let mi = managed_identity(env_nonempty("AZURE_CLIENT_ID"), http).map_err(|e| e.to_string());
-    sources.push(Source { name: "ManagedIdentityCredential", credential: mi });
+    sources.push(Source {
+        name: "ManagedIdentityCredential",
+        credential: mi,
+    });
 
     let cli: Result<Arc<dyn TokenCredential>, String> = AzureCliCredential::new(None)
         .map(|c| c as Arc<dyn TokenCredential>)
         .map_err(|e| e.to_string());
-    sources.push(Source { name: "AzureCliCredential", credential: cli });
+    sources.push(Source {
+        name: "AzureCliCredential",
+        credential: cli,
+    });
 
     ChainedCredential::from_sources(sources)
 }
@@ -180,7 +211,10 @@ pub struct ChainedCredential {
 
 impl ChainedCredential {
     pub fn from_sources(sources: Vec<Source>) -> Self {
-        ChainedCredential { sources, selected: Mutex::new(None) }
+        ChainedCredential {
+            sources,
+            selected: Mutex::new(None),
+        }
     }
 
     /// Name of the source that produced a token, once one has.
@@ -265,7 +299,10 @@ mod tests {
         ) -> azure_core::Result<AccessToken> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             match self.token {
-                Some(t) => Ok(AccessToken::new(t, OffsetDateTime::now_utc() + time::Duration::hours(1))),
+                Some(t) => Ok(AccessToken::new(
+                    t,
+                    OffsetDateTime::now_utc() + time::Duration::hours(1),
+                )),
                 None => Err(azure_core::Error::with_message(
                     azure_core::error::ErrorKind::Credential,
                     "endpoint unreachable",
@@ -275,17 +312,32 @@ mod tests {
     }
 
     fn fake(token: Option<&'static str>) -> Arc<Fake> {
-        Arc::new(Fake { token, calls: AtomicUsize::new(0) })
+        Arc::new(Fake {
+            token,
+            calls: AtomicUsize::new(0),
+        })
     }
 
     #[tokio::test]
     async fn first_working_source_is_remembered() {
         let (a, b, c) = (fake(None), fake(Some("tok-b")), fake(Some("tok-c")));
         let chain = ChainedCredential::from_sources(vec![
-            Source { name: "Skipped", credential: Err("not configured".into()) },
-            Source { name: "A", credential: Ok(a.clone()) },
-            Source { name: "B", credential: Ok(b.clone()) },
-            Source { name: "C", credential: Ok(c.clone()) },
+            Source {
+                name: "Skipped",
+                credential: Err("not configured".into()),
+            },
+            Source {
+                name: "A",
+                credential: Ok(a.clone()),
+            },
+            Source {
+                name: "B",
+                credential: Ok(b.clone()),
+            },
+            Source {
+                name: "C",
+                credential: Ok(c.clone()),
+            },
         ]);
         let t = chain.get_token(&[AGENTS_SCOPE], None).await.unwrap();
         assert_eq!(t.token.secret(), "tok-b");
@@ -299,12 +351,28 @@ mod tests {
     #[tokio::test]
     async fn final_error_lists_every_source() {
         let chain = ChainedCredential::from_sources(vec![
-            Source { name: "EnvironmentClientSecret", credential: Err("not configured (AZURE_TENANT_ID not set)".into()) },
-            Source { name: "ManagedIdentityCredential", credential: Ok(fake(None)) },
+            Source {
+                name: "EnvironmentClientSecret",
+                credential: Err("not configured (AZURE_TENANT_ID not set)".into()),
+            },
+            Source {
+                name: "ManagedIdentityCredential",
+                credential: Ok(fake(None)),
+            },
         ]);
-        let msg = chain.get_token(&[AGENTS_SCOPE], None).await.unwrap_err().to_string();
-        assert!(msg.contains("EnvironmentClientSecret: not configured"), "{msg}");
-        assert!(msg.contains("ManagedIdentityCredential: endpoint unreachable"), "{msg}");
+        let msg = chain
+            .get_token(&[AGENTS_SCOPE], None)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("EnvironmentClientSecret: not configured"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("ManagedIdentityCredential: endpoint unreachable"),
+            "{msg}"
+        );
         assert!(chain.selected().is_none());
     }
 
@@ -327,7 +395,14 @@ mod tests {
             secret: Secret::new("s"),
         };
         credential_chain(sel, http.clone()).unwrap();
-        let bad = AuthSelection::ClientSecret { tenant_id: "t".into(), client_id: "".into(), secret: Secret::new("s") };
-        assert_eq!(credential_chain(bad, http).unwrap_err().kind, ErrorKind::Config);
+        let bad = AuthSelection::ClientSecret {
+            tenant_id: "t".into(),
+            client_id: "".into(),
+            secret: Secret::new("s"),
+        };
+        assert_eq!(
+            credential_chain(bad, http).unwrap_err().kind,
+            ErrorKind::Config
+        );
     }
 }

@@ -209,13 +209,19 @@ impl Client {
                     endpoint.host_str().unwrap_or("")
                 )));
             }
-            other => return Err(config(format!("endpoint scheme must be https, got {other:?}"))),
+            other => {
+                return Err(config(format!(
+                    "endpoint scheme must be https, got {other:?}"
+                )));
+            }
         }
         if endpoint.cannot_be_a_base() || endpoint.host().is_none() {
             return Err(config(format!("endpoint {endpoint} is not a base URL")));
         }
         if endpoint.query().is_some() || endpoint.fragment().is_some() {
-            return Err(config("endpoint must not contain a query string or fragment"));
+            return Err(config(
+                "endpoint must not contain a query string or fragment",
+            ));
         }
         let foundry_features = match opts.foundry_features.filter(|v| !v.is_empty()) {
             None => None,
@@ -256,10 +262,16 @@ impl Client {
         req: &CreateVersionRequest,
         deadline: Instant,
     ) -> Result<AgentVersion, Error> {
-        let mut call = Call::new("create version", Method::POST, vec!["agents", agent, "versions"]);
-        call.body = Some(serde_json::to_vec(&req.to_json(self.inner.api_version)).map_err(|e| {
-            Error::new(ErrorKind::Config, format!("cannot encode the request: {e}"))
-        })?);
+        let mut call = Call::new(
+            "create version",
+            Method::POST,
+            vec!["agents", agent, "versions"],
+        );
+        call.body = Some(
+            serde_json::to_vec(&req.to_json(self.inner.api_version)).map_err(|e| {
+                Error::new(ErrorKind::Config, format!("cannot encode the request: {e}"))
+            })?,
+        );
         let token = req.creation_token_value().map(str::to_string);
         let call = &call;
         let token = &token;
@@ -277,7 +289,11 @@ impl Client {
                     }
                     Ok(None) => {}
                     Err(e) if e.is_retryable() => {
-                        return Err(AttemptError::Retry { err: e, after: None, maybe_landed: true });
+                        return Err(AttemptError::Retry {
+                            err: e,
+                            after: None,
+                            maybe_landed: true,
+                        });
                     }
                     Err(e) => return Err(AttemptError::Fatal(e)),
                 }
@@ -289,18 +305,35 @@ impl Client {
     }
 
     /// `GET /agents/{agent}/versions/{version}`.
-    pub async fn get_version(&self, agent: &str, version: &str, deadline: Instant) -> Result<AgentVersion, Error> {
-        let call = Call::new("get version", Method::GET, vec!["agents", agent, "versions", version]);
+    pub async fn get_version(
+        &self,
+        agent: &str,
+        version: &str,
+        deadline: Instant,
+    ) -> Result<AgentVersion, Error> {
+        let call = Call::new(
+            "get version",
+            Method::GET,
+            vec!["agents", agent, "versions", version],
+        );
         self.call_json(&call, deadline).await
     }
 
     /// `GET /agents/{agent}/versions`, every page, oldest first.
-    pub async fn list_versions(&self, agent: &str, deadline: Instant) -> Result<Vec<AgentVersion>, Error> {
+    pub async fn list_versions(
+        &self,
+        agent: &str,
+        deadline: Instant,
+    ) -> Result<Vec<AgentVersion>, Error> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         let mut seen_cursors = HashSet::new();
         for _ in 0..MAX_PAGES {
-            let mut call = Call::new("list versions", Method::GET, vec!["agents", agent, "versions"]);
+            let mut call = Call::new(
+                "list versions",
+                Method::GET,
+                vec!["agents", agent, "versions"],
+            );
             call.query.push(("limit", PAGE_LIMIT.to_string()));
             call.query.push(("order", "asc".into()));
             if let Some(a) = &after {
@@ -327,7 +360,10 @@ impl Client {
                 _ => return Ok(out),
             }
         }
-        Err(Error::new(ErrorKind::Decode, format!("list versions: more than {MAX_PAGES} pages")))
+        Err(Error::new(
+            ErrorKind::Decode,
+            format!("list versions: more than {MAX_PAGES} pages"),
+        ))
     }
 
     /// The version of `agent` whose metadata carries `token`, ignoring versions being deleted.
@@ -345,14 +381,27 @@ impl Client {
         };
         Ok(versions.into_iter().find(|v| {
             v.creation_token() == Some(token)
-                && !matches!(v.status, Some(VersionStatus::Deleting | VersionStatus::Deleted))
+                && !matches!(
+                    v.status,
+                    Some(VersionStatus::Deleting | VersionStatus::Deleted)
+                )
         }))
     }
 
     /// `DELETE /agents/{agent}/versions/{version}[?force=true]`. A 404 comes back as
     /// `ErrorKind::NotFound`; whether that counts as success is the caller's call.
-    pub async fn delete_version(&self, agent: &str, version: &str, force: bool, deadline: Instant) -> Result<(), Error> {
-        let mut call = Call::new("delete version", Method::DELETE, vec!["agents", agent, "versions", version]);
+    pub async fn delete_version(
+        &self,
+        agent: &str,
+        version: &str,
+        force: bool,
+        deadline: Instant,
+    ) -> Result<(), Error> {
+        let mut call = Call::new(
+            "delete version",
+            Method::DELETE,
+            vec!["agents", agent, "versions", version],
+        );
         if force {
             call.query.push(("force", "true".into()));
         }
@@ -366,7 +415,12 @@ impl Client {
     }
 
     /// `DELETE /agents/{agent}[?force=true]`: the agent and all its versions.
-    pub async fn delete_agent(&self, agent: &str, force: bool, deadline: Instant) -> Result<(), Error> {
+    pub async fn delete_agent(
+        &self,
+        agent: &str,
+        force: bool,
+        deadline: Instant,
+    ) -> Result<(), Error> {
         let mut call = Call::new("delete agent", Method::DELETE, vec!["agents", agent]);
         if force {
             call.query.push(("force", "true".into()));
@@ -374,7 +428,11 @@ impl Client {
         self.call_unit(&call, deadline).await
     }
 
-    async fn call_json<T: DeserializeOwned>(&self, call: &Call<'_>, deadline: Instant) -> Result<T, Error> {
+    async fn call_json<T: DeserializeOwned>(
+        &self,
+        call: &Call<'_>,
+        deadline: Instant,
+    ) -> Result<T, Error> {
         self.with_retries(call, deadline, async |attempt, _| {
             let raw = self.attempt(call, attempt, deadline).await?;
             Ok(decode::<T>(call.op, &raw)?)
@@ -406,7 +464,11 @@ impl Client {
             let err = match f(attempt, may_have_landed).await {
                 Ok(v) => return Ok(v),
                 Err(AttemptError::Fatal(e)) => return Err(finish(e, call)),
-                Err(AttemptError::Retry { err, after, maybe_landed }) => {
+                Err(AttemptError::Retry {
+                    err,
+                    after,
+                    maybe_landed,
+                }) => {
                     may_have_landed |= maybe_landed;
                     // A timeout caused by the caller's deadline says less than the failure that
                     // made us retry in the first place.
@@ -463,9 +525,17 @@ impl Client {
         }
         let fetch = self.inner.credential.get_token(&[AGENTS_SCOPE], None);
         let token = match tokio::time::timeout_at(deadline, fetch).await {
-            Err(_) => return Err(Error::new(ErrorKind::Timeout, "timed out acquiring an access token")),
+            Err(_) => {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "timed out acquiring an access token",
+                ));
+            }
             Ok(Err(e)) => {
-                return Err(Error::new(ErrorKind::Auth, format!("cannot acquire an access token: {e}")));
+                return Err(Error::new(
+                    ErrorKind::Auth,
+                    format!("cannot acquire an access token: {e}"),
+                ));
             }
             Ok(Ok(t)) => t,
         };
@@ -479,7 +549,12 @@ impl Client {
     }
 
     /// One HTTP exchange, classified for the retry loop. Logs one debug line (never headers).
-    async fn attempt(&self, call: &Call<'_>, attempt: u32, deadline: Instant) -> Result<Raw, AttemptError> {
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        attempt: u32,
+        deadline: Instant,
+    ) -> Result<Raw, AttemptError> {
         let url = self.url(call)?;
         let token = self.bearer(deadline).await?;
         let inner = &self.inner;
@@ -489,15 +564,22 @@ impl Client {
             .header(ACCEPT, "application/json")
             .header(USER_AGENT, inner.user_agent.clone())
             .header("x-ms-client-request-id", call.client_request_id.as_str());
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
-            .map_err(|_| Error::new(ErrorKind::Auth, "the credential returned a token that is not a valid header value"))?;
+        let mut auth =
+            HeaderValue::from_str(&format!("Bearer {}", token.secret())).map_err(|_| {
+                Error::new(
+                    ErrorKind::Auth,
+                    "the credential returned a token that is not a valid header value",
+                )
+            })?;
         auth.set_sensitive(true);
         req = req.header(AUTHORIZATION, auth);
         if let Some(ff) = &inner.foundry_features {
             req = req.header("Foundry-Features", ff.clone());
         }
         if let Some(body) = &call.body {
-            req = req.header(CONTENT_TYPE, "application/json").body(body.clone());
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
         }
 
         let attempt_deadline = deadline.min(Instant::now() + inner.retry.attempt_timeout);
@@ -506,7 +588,11 @@ impl Client {
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
             let body = resp.bytes().await?.to_vec();
-            Ok::<_, reqwest::Error>(Raw { status, headers, body })
+            Ok::<_, reqwest::Error>(Raw {
+                status,
+                headers,
+                body,
+            })
         };
         let outcome = tokio::time::timeout_at(attempt_deadline, exchange).await;
         let sends_state = call.method != Method::GET;
@@ -517,14 +603,25 @@ impl Client {
                     ErrorKind::Timeout,
                     format!("{}: no response within the time allowed", call.op),
                 );
-                return Err(AttemptError::Retry { err, after: None, maybe_landed: sends_state });
+                return Err(AttemptError::Retry {
+                    err,
+                    after: None,
+                    maybe_landed: sends_state,
+                });
             }
             Ok(Err(e)) => {
                 tracing::debug!(method = %call.method, path = url.path(), attempt, client_request_id = %call.client_request_id, "agents API attempt failed to connect or read");
                 // A refused connection never reached the service; anything later might have.
                 let maybe_landed = sends_state && !e.is_connect();
-                let err = Error::new(ErrorKind::Transport, format!("{}: {}", call.op, describe_transport(&e)));
-                return Err(AttemptError::Retry { err, after: None, maybe_landed });
+                let err = Error::new(
+                    ErrorKind::Transport,
+                    format!("{}: {}", call.op, describe_transport(&e)),
+                );
+                return Err(AttemptError::Retry {
+                    err,
+                    after: None,
+                    maybe_landed,
+                });
             }
             Ok(Ok(raw)) => raw,
         };
@@ -537,13 +634,21 @@ impl Client {
             // A token the service no longer accepts (revoked, or the emulator restarted): fetch a
             // fresh one and try once more.
             self.forget_token().await;
-            return Err(AttemptError::Retry { err, after: Some(Duration::ZERO), maybe_landed: false });
+            return Err(AttemptError::Retry {
+                err,
+                after: Some(Duration::ZERO),
+                maybe_landed: false,
+            });
         }
         if is_retryable_status(raw.status) {
             let after = parse_retry_after(&raw.headers, SystemTime::now());
             // A throttled request was not processed; a 5xx or 408 might have been.
             let maybe_landed = sends_state && raw.status != 429;
-            return Err(AttemptError::Retry { err, after, maybe_landed });
+            return Err(AttemptError::Retry {
+                err,
+                after,
+                maybe_landed,
+            });
         }
         Err(AttemptError::Fatal(err))
     }
@@ -555,7 +660,11 @@ fn finish(e: Error, call: &Call<'_>) -> Error {
         e.client_request_id = Some(call.client_request_id.clone());
     }
     if !e.message.starts_with(call.op) && e.status.is_some() {
-        e.message = if e.message.is_empty() { call.op.to_string() } else { format!("{}: {}", call.op, e.message) };
+        e.message = if e.message.is_empty() {
+            call.op.to_string()
+        } else {
+            format!("{}: {}", call.op, e.message)
+        };
     }
     e
 }
@@ -567,8 +676,22 @@ fn decode<T: DeserializeOwned>(op: &str, raw: &Raw) -> Result<T, Error> {
         return Err(Error::decode(op, raw.status, &[], "empty body", request_id));
     }
     // Going through `Value` first gives one error path for syntax and shape problems alike.
-    let value: Value = serde_json::from_slice(&raw.body)
-        .map_err(|e| Error::decode(op, raw.status, &raw.body, format!("not valid JSON ({e})"), request_id.clone()))?;
-    serde_json::from_value(value)
-        .map_err(|e| Error::decode(op, raw.status, &raw.body, format!("unexpected shape ({e})"), request_id))
+    let value: Value = serde_json::from_slice(&raw.body).map_err(|e| {
+        Error::decode(
+            op,
+            raw.status,
+            &raw.body,
+            format!("not valid JSON ({e})"),
+            request_id.clone(),
+        )
+    })?;
+    serde_json::from_value(value).map_err(|e| {
+        Error::decode(
+            op,
+            raw.status,
+            &raw.body,
+            format!("unexpected shape ({e})"),
+            request_id,
+        )
+    })
 }

@@ -172,7 +172,12 @@ impl Error {
                 if let Some(param) = env.error.param.filter(|p| !p.is_empty()) {
                     message = format!("{message} (parameter {param})");
                 }
-                for detail in env.error.details.iter().filter_map(|d| d.message.as_deref()) {
+                for detail in env
+                    .error
+                    .details
+                    .iter()
+                    .filter_map(|d| d.message.as_deref())
+                {
                     message = format!("{message}; {detail}");
                 }
                 (env.error.code, message)
@@ -288,15 +293,25 @@ mod tests {
         assert_eq!(e.request_id.as_deref(), Some("0f3a"));
         assert!(e.message.contains("Foundry-Features"));
         let shown = e.to_string();
-        assert!(shown.contains("HTTP 403") && shown.contains("request id 0f3a"), "{shown}");
+        assert!(
+            shown.contains("HTTP 403") && shown.contains("request id 0f3a"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn header_request_id_wins_and_status_classes_map() {
         let mut h = HeaderMap::new();
         h.insert("x-ms-request-id", HeaderValue::from_static("hdr-1"));
-        let e = Error::from_response(404, &h, br#"{"error":{"code":"not_found","message":"no such agent"}}"#);
-        assert_eq!((e.kind, e.request_id.as_deref()), (ErrorKind::NotFound, Some("hdr-1")));
+        let e = Error::from_response(
+            404,
+            &h,
+            br#"{"error":{"code":"not_found","message":"no such agent"}}"#,
+        );
+        assert_eq!(
+            (e.kind, e.request_id.as_deref()),
+            (ErrorKind::NotFound, Some("hdr-1"))
+        );
         for (status, kind) in [
             (400, ErrorKind::Validation),
             (401, ErrorKind::Unauthorized),
@@ -306,7 +321,11 @@ mod tests {
             (408, ErrorKind::Server),
             (503, ErrorKind::Server),
         ] {
-            assert_eq!(Error::from_response(status, &HeaderMap::new(), b"").kind, kind, "{status}");
+            assert_eq!(
+                Error::from_response(status, &HeaderMap::new(), b"").kind,
+                kind,
+                "{status}"
+            );
         }
     }
 
@@ -318,7 +337,10 @@ mod tests {
         assert!(e.message.starts_with("response body: \"<html>"));
         assert!(e.message.len() < 300, "{}", e.message.len());
         let legacy = br#"{"error":{"code":"x","message":"m","details":"a string"}}"#;
-        assert_eq!(Error::from_response(400, &HeaderMap::new(), legacy).message, "m");
+        assert_eq!(
+            Error::from_response(400, &HeaderMap::new(), legacy).message,
+            "m"
+        );
     }
 
     #[test]

@@ -124,10 +124,18 @@ impl Tool {
     fn from_map(mut m: Map<String, Value>) -> Result<Tool, String> {
         let r#type = match m.remove("type") {
             Some(Value::String(s)) => s,
-            Some(other) => return Err(format!("tool `type` must be a string, got {}", type_name(&other))),
+            Some(other) => {
+                return Err(format!(
+                    "tool `type` must be a string, got {}",
+                    type_name(&other)
+                ));
+            }
             None => return Err("tool without `type`".into()),
         };
-        let mut tool = Tool { r#type, ..Tool::default() };
+        let mut tool = Tool {
+            r#type,
+            ..Tool::default()
+        };
         tool.server_label = take_typed(&mut m, "server_label");
         tool.server_url = take_typed(&mut m, "server_url");
         tool.allowed_tools = take_typed(&mut m, "allowed_tools");
@@ -259,7 +267,9 @@ impl HostedDefinition {
 
         let protocols = match m.get("protocol_versions") {
             Some(v) if !v.is_null() => Some(v),
-            _ => m.get("container_protocol_versions").filter(|v| !v.is_null()),
+            _ => m
+                .get("container_protocol_versions")
+                .filter(|v| !v.is_null()),
         };
         let protocol_versions = match protocols {
             None => Vec::new(),
@@ -286,7 +296,9 @@ impl HostedDefinition {
         };
         let tools = match m.get("tools") {
             None | Some(Value::Null) => Vec::new(),
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("definition.tools: {e}"))?,
+            Some(v) => {
+                serde_json::from_value(v.clone()).map_err(|e| format!("definition.tools: {e}"))?
+            }
         };
         for k in DEFINITION_KNOWN_KEYS {
             m.remove(*k);
@@ -334,7 +346,11 @@ impl HostedDefinition {
             );
         }
         if !self.tools.is_empty() {
-            let tools = self.tools.iter().map(|t| Value::Object(t.to_map())).collect();
+            let tools = self
+                .tools
+                .iter()
+                .map(|t| Value::Object(t.to_map()))
+                .collect();
             m.insert("tools".into(), Value::Array(tools));
         }
         Value::Object(m)

@@ -46,7 +46,10 @@ impl RetryPolicy {
 
     /// No retries at all.
     pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
     }
 
     /// Upper bound of the backoff before retry number `retry` (0-based): `base * 2^retry`,
@@ -126,25 +129,41 @@ mod tests {
         let h = headers(&[("retry-after-ms", "250"), ("retry-after", "7")]);
         assert_eq!(parse_retry_after(&h, now), Some(Duration::from_millis(250)));
         let h = headers(&[("x-ms-retry-after-ms", "1500"), ("retry-after", "7")]);
-        assert_eq!(parse_retry_after(&h, now), Some(Duration::from_millis(1500)));
+        assert_eq!(
+            parse_retry_after(&h, now),
+            Some(Duration::from_millis(1500))
+        );
     }
 
     #[test]
     fn retry_after_seconds_and_http_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600);
-        assert_eq!(parse_retry_after(&headers(&[("retry-after", "3")]), now), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after(&headers(&[("retry-after", "3")]), now),
+            Some(Duration::from_secs(3))
+        );
         let later = httpdate::fmt_http_date(now + Duration::from_secs(42));
-        assert_eq!(parse_retry_after(&headers(&[("retry-after", &later)]), now), Some(Duration::from_secs(42)));
+        assert_eq!(
+            parse_retry_after(&headers(&[("retry-after", &later)]), now),
+            Some(Duration::from_secs(42))
+        );
         // A date in the past means "now", not an error.
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(42));
-        assert_eq!(parse_retry_after(&headers(&[("retry-after", &earlier)]), now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after(&headers(&[("retry-after", &earlier)]), now),
+            Some(Duration::ZERO)
+        );
     }
 
     #[test]
     fn garbage_retry_after_is_ignored() {
         let now = SystemTime::now();
         for bad in ["soon", "-5", "NaN", "inf", ""] {
-            assert_eq!(parse_retry_after(&headers(&[("retry-after", bad)]), now), None, "{bad}");
+            assert_eq!(
+                parse_retry_after(&headers(&[("retry-after", bad)]), now),
+                None,
+                "{bad}"
+            );
         }
         assert_eq!(parse_retry_after(&HeaderMap::new(), now), None);
         // A bad ms header falls through to Retry-After.
@@ -168,14 +187,24 @@ mod tests {
         let samples: Vec<Duration> = (0..200).map(|_| p.delay(2, None)).collect();
         assert!(samples.iter().all(|d| *d <= p.backoff_ceiling(2)));
         let distinct: std::collections::HashSet<_> = samples.iter().collect();
-        assert!(distinct.len() > 100, "full jitter should spread delays, got {}", distinct.len());
+        assert!(
+            distinct.len() > 100,
+            "full jitter should spread delays, got {}",
+            distinct.len()
+        );
     }
 
     #[test]
     fn server_request_is_honoured_up_to_max_delay() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay(0, Some(Duration::from_secs(5))), Duration::from_secs(5));
-        assert_eq!(p.delay(0, Some(Duration::from_secs(600))), Duration::from_secs(60));
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(5))),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(600))),
+            Duration::from_secs(60)
+        );
         assert_eq!(p.delay(5, Some(Duration::ZERO)), Duration::ZERO);
     }
 

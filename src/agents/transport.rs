@@ -40,20 +40,29 @@ pub fn build_http_client_trusting(extra_pem: Option<&Path>) -> Result<reqwest::C
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
             Error::new(
                 ErrorKind::Config,
-                format!("{SSL_CERT_FILE} {} is not a PEM certificate bundle: {e}", path.display()),
+                format!(
+                    "{SSL_CERT_FILE} {} is not a PEM certificate bundle: {e}",
+                    path.display()
+                ),
             )
         })?;
         if certs.is_empty() {
             return Err(Error::new(
                 ErrorKind::Config,
-                format!("{SSL_CERT_FILE} {} contains no PEM certificates", path.display()),
+                format!(
+                    "{SSL_CERT_FILE} {} contains no PEM certificates",
+                    path.display()
+                ),
             ));
         }
         builder = builder.tls_certs_merge(certs);
     }
-    builder
-        .build()
-        .map_err(|e| Error::new(ErrorKind::Config, format!("cannot build the HTTP client: {e}")))
+    builder.build().map_err(|e| {
+        Error::new(
+            ErrorKind::Config,
+            format!("cannot build the HTTP client: {e}"),
+        )
+    })
 }
 
 #[cfg(test)]

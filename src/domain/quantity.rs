@@ -78,11 +78,17 @@ fn parse_scaled_decimal(s: &str, scale_digits: u32) -> Result<u64, &'static str>
     }
     let scale = 10u64.pow(scale_digits);
     let int: u64 = int_part.parse().map_err(|_| "number too large")?;
-    let mut frac_scaled: u64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| "number too large")? };
+    let mut frac_scaled: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| "number too large")?
+    };
     for _ in frac.len()..scale_digits as usize {
         frac_scaled *= 10;
     }
-    int.checked_mul(scale).and_then(|v| v.checked_add(frac_scaled)).ok_or("number too large")
+    int.checked_mul(scale)
+        .and_then(|v| v.checked_add(frac_scaled))
+        .ok_or("number too large")
 }
 
 impl Cpu {
@@ -200,7 +206,10 @@ fn cores(millicores: u64) -> String {
 
 /// Parses and range-checks `cpu`.
 pub fn check_cpu(s: &str) -> Result<Cpu, QuantityProblem> {
-    let cpu = Cpu::parse(s).map_err(|detail| QuantityProblem { summary: "Invalid cpu".into(), detail })?;
+    let cpu = Cpu::parse(s).map_err(|detail| QuantityProblem {
+        summary: "Invalid cpu".into(),
+        detail,
+    })?;
     if cpu.millicores < LIMITS.cpu_min_millicores || cpu.millicores > LIMITS.cpu_max_millicores {
         return Err(QuantityProblem {
             summary: "cpu out of range".into(),
@@ -218,8 +227,10 @@ pub fn check_cpu(s: &str) -> Result<Cpu, QuantityProblem> {
 
 /// Parses and range-checks `memory`.
 pub fn check_memory(s: &str) -> Result<Memory, QuantityProblem> {
-    let mem =
-        Memory::parse(s).map_err(|detail| QuantityProblem { summary: "Invalid memory".into(), detail })?;
+    let mem = Memory::parse(s).map_err(|detail| QuantityProblem {
+        summary: "Invalid memory".into(),
+        detail,
+    })?;
     if mem.mib < LIMITS.memory_min_mib || mem.mib > LIMITS.memory_max_mib {
         return Err(QuantityProblem {
             summary: "memory out of range".into(),
@@ -227,8 +238,12 @@ pub fn check_memory(s: &str) -> Result<Memory, QuantityProblem> {
                 "{} is {}; hosted agents take {} to {} (e.g. \"1Gi\", \"2Gi\", \"4Gi\", \"8Gi\").",
                 quote(s),
                 mem,
-                Memory { mib: LIMITS.memory_min_mib },
-                Memory { mib: LIMITS.memory_max_mib }
+                Memory {
+                    mib: LIMITS.memory_min_mib
+                },
+                Memory {
+                    mib: LIMITS.memory_max_mib
+                }
             ),
         });
     }
@@ -242,7 +257,9 @@ pub fn pairing_warning(cpu: Cpu, mem: Memory) -> Option<QuantityProblem> {
     if u128::from(mem.mib) == expected_mib {
         return None;
     }
-    let expected = u64::try_from(expected_mib).map(|mib| Memory { mib }.to_string()).unwrap_or_default();
+    let expected = u64::try_from(expected_mib)
+        .map(|mib| Memory { mib }.to_string())
+        .unwrap_or_default();
     Some(QuantityProblem {
         summary: "Unusual cpu/memory pairing".into(),
         detail: format!(
@@ -289,8 +306,24 @@ mod tests {
     #[test]
     fn cpu_rejects_malformed_input_with_allowed_forms() {
         for s in [
-            "", "m", "1.", ".5", "-1", "+1", "1e3", "1 ", " 1", "one", "1.0001", "0.0005", "1.5m", "1c", "1,5", "١",
-            "99999999999999999999999", "1Gi",
+            "",
+            "m",
+            "1.",
+            ".5",
+            "-1",
+            "+1",
+            "1e3",
+            "1 ",
+            " 1",
+            "one",
+            "1.0001",
+            "0.0005",
+            "1.5m",
+            "1c",
+            "1,5",
+            "١",
+            "99999999999999999999999",
+            "1Gi",
         ] {
             let err = Cpu::parse(s).unwrap_err();
             assert!(err.contains("\"0.5\""), "{s}: {err}");
@@ -315,11 +348,17 @@ mod tests {
 
     #[test]
     fn memory_rejects_malformed_input() {
-        for s in ["", "2", "2G", "2gi", "2GB", "Gi", ".5Gi", "1.Gi", "-1Gi", "0.1Gi", "1.5Mi", "2 Gi", "2Ti", "1e3Mi"] {
+        for s in [
+            "", "2", "2G", "2gi", "2GB", "Gi", ".5Gi", "1.Gi", "-1Gi", "0.1Gi", "1.5Mi", "2 Gi",
+            "2Ti", "1e3Mi",
+        ] {
             assert!(Memory::parse(s).is_err(), "{s} should be rejected");
         }
         assert!(Memory::parse("99999999999999999999Gi").is_err());
-        assert!(Memory::parse("18014398509481984Gi").is_err(), "overflow after scaling");
+        assert!(
+            Memory::parse("18014398509481984Gi").is_err(),
+            "overflow after scaling"
+        );
     }
 
     #[test]
@@ -332,7 +371,10 @@ mod tests {
         assert!(memory_equivalent("2Gi", "2048Mi"));
         assert!(memory_equivalent("1.5Gi", "1536Mi"));
         assert!(!memory_equivalent("2Gi", "2Mi"));
-        assert!(!memory_equivalent("x", "x"), "unparseable values are never equivalent");
+        assert!(
+            !memory_equivalent("x", "x"),
+            "unparseable values are never equivalent"
+        );
     }
 
     #[test]
@@ -364,13 +406,19 @@ mod tests {
 
     #[test]
     fn pairing_warns_only_off_the_two_to_one_line() {
-        let p = |c: &str, m: &str| pairing_warning(Cpu::parse(c).unwrap(), Memory::parse(m).unwrap());
+        let p =
+            |c: &str, m: &str| pairing_warning(Cpu::parse(c).unwrap(), Memory::parse(m).unwrap());
         assert!(p("0.5", "1Gi").is_none());
         assert!(p("1", "2Gi").is_none());
         assert!(p("1000m", "2048Mi").is_none());
         assert!(p("2", "4Gi").is_none());
         let w = p("1", "4Gi").unwrap();
-        assert!(w.detail.contains("cpu 1 would pair with memory 2Gi, not 4Gi"), "{}", w.detail);
+        assert!(
+            w.detail
+                .contains("cpu 1 would pair with memory 2Gi, not 4Gi"),
+            "{}",
+            w.detail
+        );
     }
 
     #[test]

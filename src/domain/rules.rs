@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::quantity::{self, Cpu, Memory};
 use super::Generation;
+use super::quantity::{self, Cpu, Memory};
 use crate::framework::{AttrPath, Diagnostics};
 
 /// The metadata key under which the provider stores its creation token (BRIEF "Provider
@@ -48,15 +48,21 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("static regex")
 }
 
-static AGENT_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"));
+static AGENT_NAME: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"));
 static ENV_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z_][A-Za-z0-9_]*$"));
-static REGISTRY: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$"));
-static REPO_COMPONENT: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$"));
+static REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$",
+    )
+});
+static REPO_COMPONENT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$"));
 static TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"));
 static DIGEST: LazyLock<Regex> = LazyLock::new(|| re(r"^sha256:[a-f0-9]{64}$"));
 static GEN_A_PROTOCOL_VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^v[0-9]+$"));
-static SEMVER: LazyLock<Regex> = LazyLock::new(|| re(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"));
+static SEMVER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"));
 static MCP_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9_-]{1,64}$"));
 
 /// Quotes user input for a message, truncating very long values.
@@ -200,9 +206,18 @@ pub fn metadata(entries: &[(&str, Option<&str>)], path: &AttrPath, diags: &mut D
 /// moving tag is not.
 pub fn image(reference: &str, path: &AttrPath, diags: &mut Diagnostics) {
     let allowed = "Use a full reference such as \"myregistry.azurecr.io/orders-bot:2026.01.01\" or \"myregistry.azurecr.io/orders-bot@sha256:<64 hex digits>\": a registry host, a lowercase repository path, and a tag and/or a sha256 digest.";
-    let mut fail = |why: String| diags.error_at(path.clone(), "Invalid image reference", format!("{why} {allowed}"));
+    let mut fail = |why: String| {
+        diags.error_at(
+            path.clone(),
+            "Invalid image reference",
+            format!("{why} {allowed}"),
+        )
+    };
     if reference.chars().count() > MAX_IMAGE_CHARS {
-        return fail(format!("The image reference is {} characters long (at most {MAX_IMAGE_CHARS}).", reference.chars().count()));
+        return fail(format!(
+            "The image reference is {} characters long (at most {MAX_IMAGE_CHARS}).",
+            reference.chars().count()
+        ));
     }
     let (name_tag, digest) = match reference.split_once('@') {
         Some((n, d)) => (n, Some(d)),
@@ -210,7 +225,10 @@ pub fn image(reference: &str, path: &AttrPath, diags: &mut Diagnostics) {
     };
     if let Some(d) = digest {
         if !DIGEST.is_match(d) {
-            return fail(format!("{} has a malformed digest (expected sha256: and 64 lowercase hex digits).", quote(reference)));
+            return fail(format!(
+                "{} has a malformed digest (expected sha256: and 64 lowercase hex digits).",
+                quote(reference)
+            ));
         }
     }
     // The tag separator is the last ':' after the last '/' (a ':' before it is a registry port).
@@ -222,9 +240,13 @@ pub fn image(reference: &str, path: &AttrPath, diags: &mut Diagnostics) {
     let Some((registry, repository)) = name.split_once('/') else {
         return fail(format!("{} has no registry host.", quote(reference)));
     };
-    let looks_like_host = registry.contains('.') || registry.contains(':') || registry == "localhost";
+    let looks_like_host =
+        registry.contains('.') || registry.contains(':') || registry == "localhost";
     if !REGISTRY.is_match(registry) || !looks_like_host {
-        return fail(format!("{} does not start with a registry host (like myregistry.azurecr.io).", quote(reference)));
+        return fail(format!(
+            "{} does not start with a registry host (like myregistry.azurecr.io).",
+            quote(reference)
+        ));
     }
     if repository.split('/').any(|c| !REPO_COMPONENT.is_match(c)) {
         return fail(format!(
@@ -272,7 +294,11 @@ fn allowed_protocols(generation: Option<Generation>) -> Vec<&'static str> {
         Some(Generation::B) => GEN_B_PROTOCOLS.to_vec(),
         None => {
             let mut all = GEN_B_PROTOCOLS.to_vec();
-            all.extend(GEN_A_PROTOCOLS.iter().filter(|p| !GEN_B_PROTOCOLS.contains(p)));
+            all.extend(
+                GEN_A_PROTOCOLS
+                    .iter()
+                    .filter(|p| !GEN_B_PROTOCOLS.contains(p)),
+            );
             all
         }
     }
@@ -288,7 +314,12 @@ pub struct ProtocolEntry<'a> {
 /// `container_protocol_version` blocks. With `generation` `None` (at `terraform validate`, before
 /// the provider is configured) a value is accepted when either generation accepts it; plan
 /// checks again with the configured generation.
-pub fn protocols(entries: &[ProtocolEntry<'_>], generation: Option<Generation>, path: &AttrPath, diags: &mut Diagnostics) {
+pub fn protocols(
+    entries: &[ProtocolEntry<'_>],
+    generation: Option<Generation>,
+    path: &AttrPath,
+    diags: &mut Diagnostics,
+) {
     if entries.is_empty() {
         diags.error_at(
             path.clone(),
@@ -309,7 +340,11 @@ pub fn protocols(entries: &[ProtocolEntry<'_>], generation: Option<Generation>, 
                 diags.error_at(
                     at.clone().attr("protocol"),
                     "Unsupported protocol",
-                    format!("{} is not a protocol hosted agents speak{gen_text}. Allowed: {}.", quote(p), allowed.join(", ")),
+                    format!(
+                        "{} is not a protocol hosted agents speak{gen_text}. Allowed: {}.",
+                        quote(p),
+                        allowed.join(", ")
+                    ),
                 );
             } else if seen.contains(&p) {
                 diags.error_at(
@@ -361,7 +396,12 @@ pub const TOOL_TYPES: &[&str] = &["code_interpreter", "file_search", "mcp"];
 
 /// `tool` blocks exist only on Gen A hosted definitions (the `v1` hosted definition has no
 /// `tools`; tools come from the Foundry Toolbox MCP there).
-pub fn tools_allowed(count: usize, generation: Generation, path: &AttrPath, diags: &mut Diagnostics) {
+pub fn tools_allowed(
+    count: usize,
+    generation: Generation,
+    path: &AttrPath,
+    diags: &mut Diagnostics,
+) {
     if count > 0 && generation == Generation::B {
         diags.error_at(
             path.clone(),
@@ -390,12 +430,23 @@ pub fn tools(entries: &[ToolEntry<'_>], path: &AttrPath, diags: &mut Diagnostics
         let used: &[&str] = match ty {
             "code_interpreter" => &[],
             "file_search" => &["vector_store_ids", "max_num_results"],
-            "mcp" => &["server_label", "server_url", "allowed_tools", "require_approval", "headers", "project_connection_id"],
+            "mcp" => &[
+                "server_label",
+                "server_url",
+                "allowed_tools",
+                "require_approval",
+                "headers",
+                "project_connection_id",
+            ],
             other => {
                 diags.error_at(
                     at.attr("type"),
                     "Unsupported tool type",
-                    format!("{} is not a tool type hosted agents take here. Allowed: {}.", quote(other), TOOL_TYPES.join(", ")),
+                    format!(
+                        "{} is not a tool type hosted agents take here. Allowed: {}.",
+                        quote(other),
+                        TOOL_TYPES.join(", ")
+                    ),
                 );
                 continue;
             }
@@ -407,7 +458,11 @@ pub fn tools(entries: &[ToolEntry<'_>], path: &AttrPath, diags: &mut Diagnostics
                     "Argument not used by this tool type",
                     format!(
                         "{name} does not apply to tools of type {ty:?}. {ty:?} takes {}.",
-                        if used.is_empty() { "no other arguments".to_owned() } else { used.join(", ") }
+                        if used.is_empty() {
+                            "no other arguments".to_owned()
+                        } else {
+                            used.join(", ")
+                        }
                     ),
                 );
             }
@@ -471,7 +526,10 @@ pub fn tools(entries: &[ToolEntry<'_>], path: &AttrPath, diags: &mut Diagnostics
                         diags.error_at(
                             at.clone().attr("require_approval"),
                             "Invalid require_approval",
-                            format!("{} is not allowed: require_approval is \"always\" or \"never\".", quote(r)),
+                            format!(
+                                "{} is not allowed: require_approval is \"always\" or \"never\".",
+                                quote(r)
+                            ),
                         );
                     }
                 }
@@ -483,7 +541,9 @@ pub fn tools(entries: &[ToolEntry<'_>], path: &AttrPath, diags: &mut Diagnostics
 
 fn is_https_url(u: &str) -> bool {
     match url::Url::parse(u) {
-        Ok(parsed) => parsed.scheme() == "https" && parsed.host_str().is_some_and(|h| !h.is_empty()),
+        Ok(parsed) => {
+            parsed.scheme() == "https" && parsed.host_str().is_some_and(|h| !h.is_empty())
+        }
         Err(_) => false,
     }
 }
@@ -501,11 +561,17 @@ pub fn parse_import_id(id: &str) -> Result<(String, String), String> {
                 ));
             }
             if version.chars().any(|c| c.is_whitespace() || c.is_control()) || version.len() > 128 {
-                return Err(format!("{} is not a valid version. {expected}", quote(version)));
+                return Err(format!(
+                    "{} is not a valid version. {expected}",
+                    quote(version)
+                ));
             }
             Ok((name.to_owned(), version.to_owned()))
         }
-        _ => Err(format!("{} is not a hosted agent version id. {expected}", quote(id))),
+        _ => Err(format!(
+            "{} is not a hosted agent version id. {expected}",
+            quote(id)
+        )),
     }
 }
 
@@ -520,10 +586,16 @@ mod tests {
         d.0
     }
     fn errors(f: impl FnOnce(&AttrPath, &mut Diagnostics)) -> Vec<Diagnostic> {
-        run(f).into_iter().filter(|d| d.severity == Severity::Error).collect()
+        run(f)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect()
     }
     fn warnings(f: impl FnOnce(&AttrPath, &mut Diagnostics)) -> Vec<Diagnostic> {
-        run(f).into_iter().filter(|d| d.severity == Severity::Warning).collect()
+        run(f)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .collect()
     }
 
     #[test]
@@ -531,7 +603,17 @@ mod tests {
         for ok in ["a", "orders-bot", "MyHostedAgent", "a1-b2", &"x".repeat(63)] {
             assert!(errors(|p, d| agent_name(ok, p, d)).is_empty(), "{ok}");
         }
-        for bad in ["", "-a", "a-", "a_b", "a.b", "a b", "ä", &"x".repeat(64), "a/b"] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a_b",
+            "a.b",
+            "a b",
+            "ä",
+            &"x".repeat(64),
+            "a/b",
+        ] {
             let e = errors(|p, d| agent_name(bad, p, d));
             assert_eq!(e.len(), 1, "{bad}");
             assert_eq!(e[0].path, Some(AttrPath::root("x")));
@@ -541,19 +623,44 @@ mod tests {
 
     #[test]
     fn environment_variable_names_point_at_the_key() {
-        let e = errors(|p, d| environment_variable_names(["OK_1", "_x", "1BAD", "has-dash", "FOUNDRY_X", "foundry_y"], p, d));
-        let paths: Vec<String> = e.iter().map(|d| d.path.clone().unwrap().to_string()).collect();
-        assert_eq!(paths, ["x[\"1BAD\"]", "x[\"has-dash\"]", "x[\"FOUNDRY_X\"]", "x[\"foundry_y\"]"]);
+        let e = errors(|p, d| {
+            environment_variable_names(
+                ["OK_1", "_x", "1BAD", "has-dash", "FOUNDRY_X", "foundry_y"],
+                p,
+                d,
+            )
+        });
+        let paths: Vec<String> = e
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "x[\"1BAD\"]",
+                "x[\"has-dash\"]",
+                "x[\"FOUNDRY_X\"]",
+                "x[\"foundry_y\"]"
+            ]
+        );
         assert_eq!(e[2].summary, "Reserved environment variable name");
         assert!(e[0].detail.contains("^[A-Za-z_][A-Za-z0-9_]*$"));
     }
 
     #[test]
     fn metadata_limits() {
-        let fifteen: Vec<(String, String)> = (0..15).map(|i| (format!("k{i}"), "v".into())).collect();
-        let as_refs = |v: &[(String, String)]| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+        let fifteen: Vec<(String, String)> =
+            (0..15).map(|i| (format!("k{i}"), "v".into())).collect();
+        let as_refs = |v: &[(String, String)]| {
+            v.iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>()
+        };
         let ok = as_refs(&fifteen);
-        let refs: Vec<(&str, Option<&str>)> = ok.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))).collect();
+        let refs: Vec<(&str, Option<&str>)> = ok
+            .iter()
+            .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+            .collect();
         assert!(errors(|p, d| metadata(&refs, p, d)).is_empty());
 
         let mut sixteen = refs.clone();
@@ -580,7 +687,15 @@ mod tests {
             )
         });
         let summaries: Vec<&str> = e.iter().map(|d| d.summary.as_str()).collect();
-        assert_eq!(summaries, ["Reserved metadata key", "Invalid metadata key", "Metadata value too long", "Invalid metadata key"]);
+        assert_eq!(
+            summaries,
+            [
+                "Reserved metadata key",
+                "Invalid metadata key",
+                "Metadata value too long",
+                "Invalid metadata key"
+            ]
+        );
         assert_eq!(e[2].path.clone().unwrap().to_string(), "x[\"ok\"]");
     }
 
@@ -618,12 +733,25 @@ mod tests {
         ] {
             let e = errors(|p, d| image(bad, p, d));
             assert_eq!(e.len(), 1, "{bad}: {e:?}");
-            assert!(e[0].detail.contains("myregistry.azurecr.io/orders-bot:2026.01.01"));
+            assert!(
+                e[0].detail
+                    .contains("myregistry.azurecr.io/orders-bot:2026.01.01")
+            );
         }
         let huge = format!("a.io/{}:v1", "a".repeat(5000));
-        assert!(errors(|p, d| image(&huge, p, d))[0].detail.contains("at most 1024"));
-        assert_eq!(warnings(|p, d| image("a.io/app:latest", p, d))[0].summary, "Image uses the latest tag");
-        assert_eq!(warnings(|p, d| image("a.io/app", p, d))[0].summary, "Image has no tag");
+        assert!(
+            errors(|p, d| image(&huge, p, d))[0]
+                .detail
+                .contains("at most 1024")
+        );
+        assert_eq!(
+            warnings(|p, d| image("a.io/app:latest", p, d))[0].summary,
+            "Image uses the latest tag"
+        );
+        assert_eq!(
+            warnings(|p, d| image("a.io/app", p, d))[0].summary,
+            "Image has no tag"
+        );
         assert!(
             run(|p, d| image("a.io/app:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", p, d))
                 .is_empty(),
@@ -632,7 +760,10 @@ mod tests {
     }
 
     fn proto<'a>(p: &'a str, v: &'a str) -> ProtocolEntry<'a> {
-        ProtocolEntry { protocol: Field::Known(p), version: Field::Known(v) }
+        ProtocolEntry {
+            protocol: Field::Known(p),
+            version: Field::Known(v),
+        }
     }
 
     #[test]
@@ -652,14 +783,27 @@ mod tests {
 
         let e = errors(|p, d| protocols(&[proto("a2a", "1.0.0")], Some(Generation::A), p, d));
         assert_eq!(e[0].path.clone().unwrap().to_string(), "x[0].protocol");
-        assert!(e[0].detail.contains("responses, activity_protocol, invocations"));
+        assert!(
+            e[0].detail
+                .contains("responses, activity_protocol, invocations")
+        );
 
         let e = errors(|p, d| protocols(&[proto("RESPONSES", "1.0")], None, p, d));
         assert_eq!(e.len(), 2);
-        let e = errors(|p, d| protocols(&[proto("responses", "1.0.0"), proto("responses", "2.0.0")], None, p, d));
+        let e = errors(|p, d| {
+            protocols(
+                &[proto("responses", "1.0.0"), proto("responses", "2.0.0")],
+                None,
+                p,
+                d,
+            )
+        });
         assert_eq!(e[0].summary, "Duplicate protocol");
         assert_eq!(errors(|p, d| protocols(&[], None, p, d)).len(), 1);
-        let unknown = [ProtocolEntry { protocol: Field::Unknown, version: Field::Unknown }];
+        let unknown = [ProtocolEntry {
+            protocol: Field::Unknown,
+            version: Field::Unknown,
+        }];
         assert!(errors(|p, d| protocols(&unknown, Some(Generation::B), p, d)).is_empty());
     }
 
@@ -684,14 +828,27 @@ mod tests {
         assert_eq!(e[0].path.clone().unwrap().to_string(), "x[0].type");
 
         let e = errors(|p, d| tools(&[tool("file_search")], p, d));
-        assert_eq!(e[0].path.clone().unwrap().to_string(), "x[0].vector_store_ids");
-        let fs = ToolEntry { vector_store_ids: Field::Known(1), max_num_results: Field::Known(Some(51)), ..tool("file_search") };
+        assert_eq!(
+            e[0].path.clone().unwrap().to_string(),
+            "x[0].vector_store_ids"
+        );
+        let fs = ToolEntry {
+            vector_store_ids: Field::Known(1),
+            max_num_results: Field::Known(Some(51)),
+            ..tool("file_search")
+        };
         let e = errors(|p, d| tools(&[fs], p, d));
         assert_eq!(e.len(), 1);
-        assert_eq!(e[0].path.clone().unwrap().to_string(), "x[0].max_num_results");
+        assert_eq!(
+            e[0].path.clone().unwrap().to_string(),
+            "x[0].max_num_results"
+        );
 
         let e = errors(|p, d| tools(&[tool("mcp")], p, d));
-        let paths: Vec<String> = e.iter().map(|d| d.path.clone().unwrap().to_string()).collect();
+        let paths: Vec<String> = e
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
         assert_eq!(paths, ["x[0].server_label", "x[0].server_url"]);
         let mcp = ToolEntry {
             server_label: Field::Known("gh"),
@@ -701,8 +858,18 @@ mod tests {
             ..tool("mcp")
         };
         let e = errors(|p, d| tools(&[mcp], p, d));
-        let paths: Vec<String> = e.iter().map(|d| d.path.clone().unwrap().to_string()).collect();
-        assert_eq!(paths, ["x[0].vector_store_ids", "x[0].server_url", "x[0].require_approval"]);
+        let paths: Vec<String> = e
+            .iter()
+            .map(|d| d.path.clone().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "x[0].vector_store_ids",
+                "x[0].server_url",
+                "x[0].require_approval"
+            ]
+        );
         let good = ToolEntry {
             server_label: Field::Known("gh"),
             server_url: Field::Known("https://mcp.example.com/sse"),
@@ -712,24 +879,52 @@ mod tests {
             ..tool("mcp")
         };
         assert!(errors(|p, d| tools(&[good], p, d)).is_empty());
-        let unknown = ToolEntry { r#type: Field::Unknown, server_url: Field::Known("ftp://x"), ..tool("x") };
-        assert!(errors(|p, d| tools(&[unknown], p, d)).is_empty(), "unknown type: checked at plan");
+        let unknown = ToolEntry {
+            r#type: Field::Unknown,
+            server_url: Field::Known("ftp://x"),
+            ..tool("x")
+        };
+        assert!(
+            errors(|p, d| tools(&[unknown], p, d)).is_empty(),
+            "unknown type: checked at plan"
+        );
     }
 
     #[test]
     fn tools_only_with_gen_a() {
-        assert_eq!(errors(|p, d| tools_allowed(1, Generation::B, p, d)).len(), 1);
+        assert_eq!(
+            errors(|p, d| tools_allowed(1, Generation::B, p, d)).len(),
+            1
+        );
         assert!(errors(|p, d| tools_allowed(1, Generation::A, p, d)).is_empty());
         assert!(errors(|p, d| tools_allowed(0, Generation::B, p, d)).is_empty());
     }
 
     #[test]
     fn import_ids() {
-        assert_eq!(parse_import_id("my-agent/3").unwrap(), ("my-agent".into(), "3".into()));
-        assert_eq!(parse_import_id("a/draft-1767225600000").unwrap().1, "draft-1767225600000");
-        for bad in ["", "my-agent", "my-agent/", "/3", "a/b/c", "my_agent/3", "my-agent:3", "a/ 3"] {
+        assert_eq!(
+            parse_import_id("my-agent/3").unwrap(),
+            ("my-agent".into(), "3".into())
+        );
+        assert_eq!(
+            parse_import_id("a/draft-1767225600000").unwrap().1,
+            "draft-1767225600000"
+        );
+        for bad in [
+            "",
+            "my-agent",
+            "my-agent/",
+            "/3",
+            "a/b/c",
+            "my_agent/3",
+            "my-agent:3",
+            "a/ 3",
+        ] {
             let err = parse_import_id(bad).unwrap_err();
-            assert!(err.contains("<agent_name>/<version>") && err.contains("my-agent/3"), "{bad}: {err}");
+            assert!(
+                err.contains("<agent_name>/<version>") && err.contains("my-agent/3"),
+                "{bad}: {err}"
+            );
         }
     }
 }

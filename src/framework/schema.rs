@@ -84,8 +84,11 @@ impl Block {
     /// The object type a value of this block has (attributes plus nested blocks), used by
     /// the codec to decode block values.
     pub fn value_type(&self) -> Type {
-        let mut attrs: std::collections::BTreeMap<String, Type> =
-            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        let mut attrs: std::collections::BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
         for b in &self.blocks {
             let inner = b.block.value_type();
             let t = match b.nesting {
@@ -165,7 +168,13 @@ impl Attribute {
 
 impl NestedBlock {
     pub fn new(name: &str, nesting: Nesting, block: Block) -> Self {
-        NestedBlock { name: name.to_owned(), nesting, block, min_items: 0, max_items: 0 }
+        NestedBlock {
+            name: name.to_owned(),
+            nesting,
+            block,
+            min_items: 0,
+            max_items: 0,
+        }
     }
     pub fn list(name: &str, block: Block) -> Self {
         Self::new(name, Nesting::List, block)

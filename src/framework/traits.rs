@@ -148,7 +148,10 @@ pub trait Resource: Send + Sync {
                 ),
             );
         }
-        UpgradeResponse { upgraded_state: req.raw_state, diagnostics }
+        UpgradeResponse {
+            upgraded_state: req.raw_state,
+            diagnostics,
+        }
     }
 }
 

@@ -47,11 +47,16 @@ impl Type {
             Type::Set(t) => json!(["set", t.to_cty_json()]),
             Type::Map(t) => json!(["map", t.to_cty_json()]),
             Type::Object(attrs) => {
-                let m: serde_json::Map<String, serde_json::Value> =
-                    attrs.iter().map(|(k, t)| (k.clone(), t.to_cty_json())).collect();
+                let m: serde_json::Map<String, serde_json::Value> = attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_cty_json()))
+                    .collect();
                 json!(["object", m])
             }
-            Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::to_cty_json).collect::<Vec<_>>()]),
+            Type::Tuple(ts) => json!([
+                "tuple",
+                ts.iter().map(Type::to_cty_json).collect::<Vec<_>>()
+            ]),
         }
     }
 
@@ -82,7 +87,10 @@ impl Type {
                     }
                     "tuple" => {
                         let ts = a[1].as_array()?;
-                        ts.iter().map(Type::from_cty_json).collect::<Option<Vec<_>>>().map(Type::Tuple)
+                        ts.iter()
+                            .map(Type::from_cty_json)
+                            .collect::<Option<Vec<_>>>()
+                            .map(Type::Tuple)
                     }
                     _ => None,
                 }
@@ -174,7 +182,11 @@ impl Value {
     }
     /// A map of strings (e.g. `metadata`); `None` gives null.
     pub fn string_map<'a>(m: impl IntoIterator<Item = (&'a String, &'a String)>) -> Value {
-        Value::Map(m.into_iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+        Value::Map(
+            m.into_iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
     }
 
     pub fn is_null(&self) -> bool {
@@ -225,7 +237,9 @@ impl Value {
             cur = match (step, cur) {
                 (PathStep::Attr(a), Value::Object(m)) => m.get(a)?,
                 (PathStep::Key(k), Value::Map(m)) => m.get(k)?,
-                (PathStep::Index(i), Value::List(v) | Value::Set(v)) => v.get(usize::try_from(*i).ok()?)?,
+                (PathStep::Index(i), Value::List(v) | Value::Set(v)) => {
+                    v.get(usize::try_from(*i).ok()?)?
+                }
                 _ => return None,
             };
         }
@@ -267,10 +281,16 @@ impl Value {
     /// A map of known strings, e.g. `metadata`; `None` when null, unknown, or any entry is
     /// not a known string.
     pub fn as_string_map(&self) -> Option<BTreeMap<String, String>> {
-        self.as_map()?.iter().map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect()
+        self.as_map()?
+            .iter()
+            .map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect()
     }
     /// A list/set of known strings.
     pub fn as_string_list(&self) -> Option<Vec<String>> {
-        self.as_elements()?.iter().map(|v| v.as_str().map(str::to_owned)).collect()
+        self.as_elements()?
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect()
     }
 }

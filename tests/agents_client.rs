@@ -1,0 +1,753 @@
+//! The client against a scripted loopback HTTP server: request shape, retry decisions with exact
+//! call counts, deadlines, the lost-create rule, malformed responses and secrecy. (The same
+//! behaviours against the real emulator live in `agents_emulator.rs`.)
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
+use azureai::agents::{
+    ApiVersion, CREATION_TOKEN_KEY, Client, ClientOptions, CreateVersionRequest, ErrorKind,
+    HostedDefinition, ProtocolVersion, RetryPolicy,
+};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+
+const TOKEN: &str = "tok-SECRET-4b1d9e";
+
+#[derive(Debug)]
+struct StaticToken;
+
+#[async_trait::async_trait]
+impl TokenCredential for StaticToken {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        _: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        assert_eq!(scopes, ["https://ai.azure.com/.default"]);
+        Ok(AccessToken::new(
+            TOKEN,
+            azure_core::time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ))
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Reply {
+    Json(u16, serde_json::Value),
+    Raw {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+    },
+    /// Read the request, then close the connection without answering.
+    Drop,
+    /// Read the request and never answer.
+    Hang,
+}
+
+fn with_headers(status: u16, headers: &[(&'static str, &str)], body: serde_json::Value) -> Reply {
+    Reply::Raw {
+        status,
+        headers: headers.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        body: body.to_string(),
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+struct Mock {
+    endpoint: url::Url,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Mock {
+    /// Serve `script` in order; once it is exhausted, answer `fallback` forever.
+    async fn start(script: Vec<Reply>, fallback: Reply) -> Mock {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let script = Arc::new(Mutex::new(VecDeque::from(script)));
+        let (seen2, script2) = (seen.clone(), script.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    return;
+                };
+                let (seen, script, fallback) = (seen2.clone(), script2.clone(), fallback.clone());
+                tokio::spawn(async move { serve(sock, seen, script, fallback).await });
+            }
+        });
+        Mock {
+            endpoint: format!("http://{addr}/api/projects/demo").parse().unwrap(),
+            seen,
+        }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn client(&self, retry: RetryPolicy) -> Client {
+        let mut opts = ClientOptions::new(self.endpoint.clone(), Arc::new(StaticToken));
+        opts.retry = retry;
+        Client::new(opts).unwrap()
+    }
+}
+
+async fn serve(
+    mut sock: TcpStream,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+    fallback: Reply,
+) {
+    let mut buf = Vec::new();
+    let head_end = loop {
+        let mut chunk = [0u8; 4096];
+        let n = match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next().unwrap_or("").split(' ');
+    let (method, target) = (
+        first.next().unwrap_or("").to_string(),
+        first.next().unwrap_or("").to_string(),
+    );
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let mut chunk = [0u8; 4096];
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
+    seen.lock().unwrap().push(Seen {
+        method,
+        target,
+        headers,
+        body,
+    });
+    let reply = script.lock().unwrap().pop_front().unwrap_or(fallback);
+    let (status, extra, body) = match reply {
+        Reply::Drop => return,
+        Reply::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return;
+        }
+        Reply::Json(status, v) => (status, vec![], v.to_string()),
+        Reply::Raw {
+            status,
+            headers,
+            body,
+        } => (status, headers, body),
+    };
+    let mut out = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in extra {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&body);
+    let _ = sock.write_all(out.as_bytes()).await;
+    let _ = sock.shutdown().await;
+}
+
+fn version_json(agent: &str, version: &str, token: Option<&str>) -> serde_json::Value {
+    let mut metadata = serde_json::Map::new();
+    if let Some(t) = token {
+        metadata.insert(CREATION_TOKEN_KEY.into(), json!(t));
+    }
+    json!({"object": "agent.version", "id": format!("{agent}:{version}"), "name": agent, "version": version,
+           "metadata": metadata, "created_at": 1767225600, "status": "creating",
+           "definition": {"kind": "hosted", "cpu": "1", "memory": "2Gi",
+                          "container_configuration": {"image": "acr.io/app:1"},
+                          "protocol_versions": [{"protocol": "responses", "version": "1.0.0"}]}})
+}
+
+fn page(items: Vec<serde_json::Value>, has_more: bool) -> serde_json::Value {
+    let last = items
+        .last()
+        .map(|v| v["id"].clone())
+        .unwrap_or(serde_json::Value::Null);
+    json!({"object": "list", "data": items, "first_id": null, "last_id": last, "has_more": has_more})
+}
+
+fn request() -> CreateVersionRequest {
+    CreateVersionRequest {
+        description: None,
+        metadata: Default::default(),
+        definition: HostedDefinition {
+            image: "acr.io/app:1".into(),
+            cpu: "1".into(),
+            memory: "2Gi".into(),
+            protocol_versions: vec![ProtocolVersion {
+                protocol: "responses".into(),
+                version: "1.0.0".into(),
+            }],
+            ..HostedDefinition::default()
+        },
+    }
+    .with_creation_token()
+}
+
+fn soon() -> Instant {
+    Instant::now() + Duration::from_secs(20)
+}
+
+fn not_found() -> Reply {
+    Reply::Json(
+        404,
+        json!({"error": {"code": "not_found", "message": "agent x not found", "type": "invalid_request_error"}}),
+    )
+}
+
+#[tokio::test]
+async fn create_sends_the_documented_request() {
+    let mock = Mock::start(
+        vec![Reply::Json(201, version_json("a/b", "1", None))],
+        not_found(),
+    )
+    .await;
+    let mut opts = ClientOptions::new(mock.endpoint.clone(), Arc::new(StaticToken));
+    opts.foundry_features = Some("HostedAgents=V1Preview".into());
+    opts.api_version = ApiVersion::Preview;
+    let client = Client::new(opts).unwrap();
+    let v = client
+        .create_version("a/b", &request(), soon())
+        .await
+        .unwrap();
+    assert_eq!(v.version, "1");
+    let seen = mock.seen();
+    assert_eq!(seen.len(), 1);
+    let r = &seen[0];
+    assert_eq!(r.method, "POST");
+    assert_eq!(
+        r.target,
+        "/api/projects/demo/agents/a%2Fb/versions?api-version=2025-11-15-preview"
+    );
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert_eq!(r.header("accept"), Some("application/json"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.header("foundry-features"), Some("HostedAgents=V1Preview"));
+    assert_eq!(
+        r.header("user-agent"),
+        Some(format!("terraform-provider-azureai/{}", env!("CARGO_PKG_VERSION")).as_str())
+    );
+    uuid::Uuid::parse_str(r.header("x-ms-client-request-id").unwrap()).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        body["definition"]["image"], "acr.io/app:1",
+        "Gen A spelling for the preview api-version"
+    );
+    assert!(body["metadata"][CREATION_TOKEN_KEY].is_string());
+}
+
+#[tokio::test]
+async fn retries_keep_one_client_request_id_and_stop_on_success() {
+    let mock = Mock::start(
+        vec![
+            Reply::Json(
+                503,
+                json!({"error": {"code": "server_error", "message": "busy"}}),
+            ),
+            with_headers(
+                429,
+                &[("retry-after-ms", "5")],
+                json!({"error": {"code": "too_many_requests", "message": "slow down"}}),
+            ),
+            Reply::Json(200, version_json("bot", "3", None)),
+        ],
+        not_found(),
+    )
+    .await;
+    let v = mock
+        .client(RetryPolicy::fast_for_tests())
+        .get_version("bot", "3", soon())
+        .await
+        .unwrap();
+    assert_eq!(v.id, "bot:3");
+    let seen = mock.seen();
+    assert_eq!(seen.len(), 3);
+    let ids: Vec<_> = seen
+        .iter()
+        .map(|s| s.header("x-ms-client-request-id").unwrap().to_string())
+        .collect();
+    assert!(ids.iter().all(|i| *i == ids[0]), "{ids:?}");
+    assert_eq!(
+        seen[0].target,
+        "/api/projects/demo/agents/bot/versions/3?api-version=v1"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let mock = Mock::start(
+        vec![with_headers(
+            429,
+            &[("retry-after-ms", "300")],
+            json!({"error": {"code": "throttled", "message": "m"}}),
+        )],
+        Reply::Json(200, version_json("bot", "1", None)),
+    )
+    .await;
+    let policy = RetryPolicy {
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_secs(5),
+        ..RetryPolicy::fast_for_tests()
+    };
+    let started = std::time::Instant::now();
+    mock.client(policy)
+        .get_version("bot", "1", soon())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(290),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(mock.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn other_client_errors_are_not_retried() {
+    for (status, kind, code) in [
+        (400, ErrorKind::Validation, "bad_request"),
+        (403, ErrorKind::Forbidden, "preview_feature_required"),
+        (404, ErrorKind::NotFound, "not_found"),
+        (409, ErrorKind::Conflict, "conflict"),
+    ] {
+        let mock = Mock::start(
+            vec![],
+            Reply::Json(status, json!({"error": {"code": code, "message": "nope"}})),
+        )
+        .await;
+        let err = mock
+            .client(RetryPolicy::fast_for_tests())
+            .delete_version("bot", "1", false, soon())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.kind, err.status, err.code.as_deref()),
+            (kind, Some(status), Some(code))
+        );
+        assert_eq!(mock.seen().len(), 1, "status {status} must not be retried");
+        assert!(err.client_request_id.is_some());
+    }
+}
+
+#[tokio::test]
+async fn unauthorized_refreshes_the_token_once() {
+    let mock = Mock::start(
+        vec![],
+        Reply::Json(
+            401,
+            json!({"error": {"code": "unauthorized", "message": "bad token"}}),
+        ),
+    )
+    .await;
+    let err = mock
+        .client(RetryPolicy::fast_for_tests())
+        .get_agent("bot", soon())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unauthorized);
+    assert_eq!(mock.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn retries_run_out_with_the_last_service_error() {
+    let mock = Mock::start(
+        vec![],
+        Reply::Json(
+            503,
+            json!({"error": {"code": "server_error", "message": "down"}}),
+        ),
+    )
+    .await;
+    let policy = RetryPolicy {
+        max_retries: 3,
+        ..RetryPolicy::fast_for_tests()
+    };
+    let err = mock
+        .client(policy)
+        .get_version("bot", "1", soon())
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(503)));
+    assert_eq!(mock.seen().len(), 4);
+    let shown = err.to_string();
+    assert!(
+        shown.contains("HTTP 503") && shown.contains("down"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn the_deadline_beats_a_long_retry_after() {
+    let mock = Mock::start(
+        vec![],
+        with_headers(
+            503,
+            &[("retry-after", "30")],
+            json!({"error": {"code": "server_error", "message": "later"}}),
+        ),
+    )
+    .await;
+    let policy = RetryPolicy {
+        max_delay: Duration::from_secs(60),
+        ..RetryPolicy::fast_for_tests()
+    };
+    let started = std::time::Instant::now();
+    let err = mock
+        .client(policy)
+        .get_version("bot", "1", Instant::now() + Duration::from_millis(500))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        err.kind,
+        ErrorKind::Server,
+        "the last service error, not a bare timeout: {err}"
+    );
+    assert_eq!(mock.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn a_hanging_service_times_out_at_the_deadline() {
+    let mock = Mock::start(vec![], Reply::Hang).await;
+    let started = std::time::Instant::now();
+    let err = mock
+        .client(RetryPolicy::fast_for_tests())
+        .get_version("bot", "1", Instant::now() + Duration::from_millis(400))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn a_dropped_create_that_landed_is_adopted_not_repeated() {
+    let req = request();
+    let token = req.creation_token_value().unwrap().to_string();
+    let mock = Mock::start(
+        vec![
+            Reply::Drop,
+            Reply::Json(
+                200,
+                page(
+                    vec![
+                        version_json("bot", "1", None),
+                        version_json("bot", "2", Some(&token)),
+                    ],
+                    false,
+                ),
+            ),
+        ],
+        Reply::Json(
+            500,
+            json!({"error": {"code": "unexpected", "message": "no third call expected"}}),
+        ),
+    )
+    .await;
+    let v = mock
+        .client(RetryPolicy::fast_for_tests())
+        .create_version("bot", &req, soon())
+        .await
+        .unwrap();
+    assert_eq!(v.version, "2");
+    let seen = mock.seen();
+    let methods: Vec<&str> = seen.iter().map(|s| s.method.as_str()).collect();
+    assert_eq!(methods, ["POST", "GET"]);
+    assert!(
+        seen[1].target.starts_with(
+            "/api/projects/demo/agents/bot/versions?api-version=v1&limit=100&order=asc"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_create_that_did_not_land_is_sent_again() {
+    let mock = Mock::start(
+        vec![
+            Reply::Json(
+                502,
+                json!({"error": {"code": "bad_gateway", "message": "m"}}),
+            ),
+            not_found(),
+            Reply::Json(200, version_json("bot", "1", None)),
+        ],
+        Reply::Json(
+            500,
+            json!({"error": {"code": "unexpected", "message": "m"}}),
+        ),
+    )
+    .await;
+    let v = mock
+        .client(RetryPolicy::fast_for_tests())
+        .create_version("bot", &request(), soon())
+        .await
+        .unwrap();
+    assert_eq!(v.version, "1");
+    let methods: Vec<String> = mock.seen().iter().map(|s| s.method.clone()).collect();
+    assert_eq!(methods, ["POST", "GET", "POST"]);
+}
+
+#[tokio::test]
+async fn a_throttled_create_is_resent_without_a_lookup() {
+    let mock = Mock::start(
+        vec![with_headers(
+            429,
+            &[("retry-after-ms", "1")],
+            json!({"error": {"code": "throttled", "message": "m"}}),
+        )],
+        Reply::Json(200, version_json("bot", "1", None)),
+    )
+    .await;
+    mock.client(RetryPolicy::fast_for_tests())
+        .create_version("bot", &request(), soon())
+        .await
+        .unwrap();
+    let methods: Vec<String> = mock.seen().iter().map(|s| s.method.clone()).collect();
+    assert_eq!(methods, ["POST", "POST"]);
+}
+
+#[tokio::test]
+async fn paging_follows_cursors_to_the_end() {
+    let mock = Mock::start(
+        vec![
+            Reply::Json(
+                200,
+                page(
+                    vec![
+                        version_json("bot", "1", None),
+                        version_json("bot", "2", None),
+                    ],
+                    true,
+                ),
+            ),
+            Reply::Json(200, page(vec![version_json("bot", "3", None)], true)),
+            Reply::Json(200, json!({"data": [], "last_id": null, "has_more": false})),
+        ],
+        Reply::Json(
+            500,
+            json!({"error": {"code": "unexpected", "message": "m"}}),
+        ),
+    )
+    .await;
+    let all = mock
+        .client(RetryPolicy::fast_for_tests())
+        .list_versions("bot", soon())
+        .await
+        .unwrap();
+    let versions: Vec<&str> = all.iter().map(|v| v.version.as_str()).collect();
+    assert_eq!(versions, ["1", "2", "3"]);
+    let seen = mock.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(!seen[0].target.contains("after="));
+    assert!(
+        seen[1].target.ends_with("&after=bot%3A2"),
+        "{}",
+        seen[1].target
+    );
+    assert!(
+        seen[2].target.ends_with("&after=bot%3A3"),
+        "{}",
+        seen[2].target
+    );
+}
+
+#[tokio::test]
+async fn paging_without_has_more_follows_the_cursor_and_a_stuck_cursor_fails() {
+    let no_flag = |items| {
+        let mut p = page(items, false);
+        p.as_object_mut().unwrap().remove("has_more");
+        p
+    };
+    let mock = Mock::start(
+        vec![
+            Reply::Json(200, no_flag(vec![version_json("bot", "1", None)])),
+            Reply::Json(200, no_flag(vec![])),
+        ],
+        Reply::Json(500, json!({})),
+    )
+    .await;
+    assert_eq!(
+        mock.client(RetryPolicy::fast_for_tests())
+            .list_versions("bot", soon())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(mock.seen().len(), 2);
+
+    let stuck = Mock::start(
+        vec![],
+        Reply::Json(200, page(vec![version_json("bot", "1", None)], true)),
+    )
+    .await;
+    let err = stuck
+        .client(RetryPolicy::fast_for_tests())
+        .list_versions("bot", soon())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Decode);
+    assert_eq!(stuck.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn malformed_success_bodies_are_decode_errors() {
+    let cases = [
+        ("", "empty"),
+        (
+            "{\"object\": \"agent.version\", \"id\": \"bot:1\", \"na",
+            "not valid JSON",
+        ),
+        ("<html><body>502 Bad Gateway</body></html>", "<html>"),
+        ("{\"name\": 5, \"version\": \"1\"}", "unexpected shape"),
+        ("[]", "unexpected shape"),
+    ];
+    for (body, expect) in cases {
+        let mock = Mock::start(
+            vec![],
+            Reply::Raw {
+                status: 200,
+                headers: vec![("x-request-id", "rid-9".into())],
+                body: body.into(),
+            },
+        )
+        .await;
+        let err = mock
+            .client(RetryPolicy::fast_for_tests())
+            .get_version("bot", "1", soon())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Decode, "{body}");
+        assert!(err.message.contains(expect), "{body:?} → {}", err.message);
+        assert_eq!(err.request_id.as_deref(), Some("rid-9"));
+        assert_eq!(mock.seen().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_transport_error_after_retries() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut opts = ClientOptions::new(
+        format!("http://127.0.0.1:{port}/api/projects/demo")
+            .parse()
+            .unwrap(),
+        Arc::new(StaticToken),
+    );
+    opts.retry = RetryPolicy {
+        max_retries: 2,
+        ..RetryPolicy::fast_for_tests()
+    };
+    let err = Client::new(opts)
+        .unwrap()
+        .get_agent("bot", soon())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Transport, "{err}");
+}
+
+#[tokio::test]
+async fn the_token_never_shows_in_errors() {
+    let mock = Mock::start(
+        vec![],
+        Reply::Json(
+            400,
+            json!({"error": {"code": "bad_request", "message": "invalid"}}),
+        ),
+    )
+    .await;
+    let client = mock.client(RetryPolicy::fast_for_tests());
+    let err = client
+        .create_version("bot", &request(), soon())
+        .await
+        .unwrap_err();
+    for text in [err.to_string(), format!("{err:?}"), format!("{client:?}")] {
+        assert!(!text.contains(TOKEN), "{text}");
+    }
+}
+
+#[test]
+fn bearer_tokens_are_refused_over_plain_http_to_remote_hosts() {
+    for endpoint in ["http://example.com/api/projects/p", "ftp://127.0.0.1/x"] {
+        let err = Client::new(ClientOptions::new(
+            endpoint.parse().unwrap(),
+            Arc::new(StaticToken),
+        ))
+        .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Config, "{endpoint}");
+    }
+    for endpoint in [
+        "http://127.0.0.1:1/api/projects/p",
+        "http://localhost:1/p",
+        "http://[::1]:1/p",
+        "https://example.com/api/projects/p",
+    ] {
+        Client::new(ClientOptions::new(
+            endpoint.parse().unwrap(),
+            Arc::new(StaticToken),
+        ))
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn invalid_path_segments_are_rejected_before_sending() {
+    let mock = Mock::start(vec![], not_found()).await;
+    let err = mock
+        .client(RetryPolicy::fast_for_tests())
+        .get_version("bot", "..", soon())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    assert!(mock.seen().is_empty());
+}
