@@ -34,7 +34,9 @@ pub fn level_from_env() -> LevelFilter {
 /// Terraform's rules: unset/`off`/`none` → nothing; `json` and unrecognised values → trace
 /// (Terraform itself falls back to TRACE for an invalid level).
 pub fn parse_level(value: Option<&str>) -> LevelFilter {
-    let Some(value) = value.map(str::trim) else { return LevelFilter::OFF };
+    let Some(value) = value.map(str::trim) else {
+        return LevelFilter::OFF;
+    };
     match value.to_ascii_lowercase().as_str() {
         "" | "off" | "none" => LevelFilter::OFF,
         "error" => LevelFilter::ERROR,
@@ -48,7 +50,9 @@ pub fn parse_level(value: Option<&str>) -> LevelFilter {
 /// Installs the stderr JSON logger at the level from the environment. The filter is the only
 /// one installed, so disabled `tracing` call sites cost next to nothing.
 pub fn init() {
-    let _ = tracing_subscriber::registry().with(HclogLayer::new(std::io::stderr).with_filter(filter(level_from_env()))).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(HclogLayer::new(std::io::stderr).with_filter(filter(level_from_env())))
+        .try_init();
 }
 
 /// Our own code logs at `level`; dependencies (h2, hyper, rustls, tonic, …) at most at WARN,
@@ -102,7 +106,10 @@ where
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let mut record = Map::new();
-        record.insert("@level".into(), level_name(*event.metadata().level()).into());
+        record.insert(
+            "@level".into(),
+            level_name(*event.metadata().level()).into(),
+        );
         record.insert("@module".into(), MODULE.into());
         record.insert("@timestamp".into(), timestamp().into());
         if let Some(scope) = ctx.event_scope(event) {
@@ -114,14 +121,19 @@ where
         }
         let mut fields = Map::new();
         event.record(&mut JsonVisitor(&mut fields));
-        let message = fields.remove("message").unwrap_or_else(|| Value::String(String::new()));
+        let message = fields
+            .remove("message")
+            .unwrap_or_else(|| Value::String(String::new()));
         record.extend(fields);
         record.insert("@message".into(), message);
 
         let mut line = Value::Object(record).to_string();
         line.push('\n');
         // One write per line, so concurrent events never interleave mid-line.
-        let _ = self.make_writer.make_writer_for(event.metadata()).write_all(line.as_bytes());
+        let _ = self
+            .make_writer
+            .make_writer_for(event.metadata())
+            .write_all(line.as_bytes());
     }
 }
 
@@ -139,9 +151,12 @@ fn level_name(level: Level) -> &'static str {
 /// RFC 3339 in UTC with exactly six fractional digits: go-plugin parses `@timestamp` with
 /// the layout `2006-01-02T15:04:05.000000Z07:00` and drops the line's metadata otherwise.
 fn timestamp() -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-    time::OffsetDateTime::now_utc().format(FORMAT).unwrap_or_default()
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(FORMAT)
+        .unwrap_or_default()
 }
 
 /// Turns `tracing` field values into JSON values, keeping numbers and booleans typed.
@@ -162,14 +177,16 @@ impl Visit for JsonVisitor<'_> {
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
         // JSON has no NaN/infinity; keep them readable instead of turning them into null.
-        let v = serde_json::Number::from_f64(value).map_or_else(|| Value::String(value.to_string()), Value::Number);
+        let v = serde_json::Number::from_f64(value)
+            .map_or_else(|| Value::String(value.to_string()), Value::Number);
         self.0.insert(field.name().into(), v);
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         self.0.insert(field.name().into(), value.to_string().into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().into(), format!("{value:?}").into());
+        self.0
+            .insert(field.name().into(), format!("{value:?}").into());
     }
 }
 
@@ -200,7 +217,8 @@ mod tests {
 
     fn capture(level: LevelFilter, f: impl FnOnce()) -> Vec<Value> {
         let out = Capture::default();
-        let subscriber = tracing_subscriber::registry().with(HclogLayer::new(out.clone()).with_filter(level));
+        let subscriber =
+            tracing_subscriber::registry().with(HclogLayer::new(out.clone()).with_filter(level));
         tracing::subscriber::with_default(subscriber, f);
         let bytes = out.0.lock().unwrap().clone();
         String::from_utf8(bytes)
@@ -213,7 +231,12 @@ mod tests {
     #[test]
     fn event_becomes_hclog_json() {
         let lines = capture(LevelFilter::TRACE, || {
-            tracing::info!(terraform_version = "1.11.4", count = 3u64, ok = true, "Configure");
+            tracing::info!(
+                terraform_version = "1.11.4",
+                count = 3u64,
+                ok = true,
+                "Configure"
+            );
         });
         assert_eq!(lines.len(), 1);
         let l = &lines[0];
@@ -233,7 +256,11 @@ mod tests {
         let lines = capture(LevelFilter::TRACE, || {
             let outer = tracing::info_span!("rpc", rpc = "PlanResourceChange", who = "outer");
             let _o = outer.enter();
-            let inner = tracing::debug_span!("resource", type_name = "azureai_hosted_agent_version", who = "inner");
+            let inner = tracing::debug_span!(
+                "resource",
+                type_name = "azureai_hosted_agent_version",
+                who = "inner"
+            );
             let _i = inner.enter();
             tracing::warn!(attempt = 2, "retrying");
         });

@@ -2,8 +2,7 @@
 //! call counts, deadlines, the lost-create rule, malformed responses and secrecy. (The same
 //! behaviours against the real emulator live in `agents_emulator.rs`.)
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
@@ -12,8 +11,6 @@ use azureai::agents::{
     HostedDefinition, ProtocolVersion, RetryPolicy,
 };
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
 const TOKEN: &str = "tok-SECRET-4b1d9e";
@@ -36,157 +33,19 @@ impl TokenCredential for StaticToken {
     }
 }
 
-#[derive(Clone, Debug)]
-enum Reply {
-    Json(u16, serde_json::Value),
-    Raw {
-        status: u16,
-        headers: Vec<(&'static str, String)>,
-        body: String,
-    },
-    /// Read the request, then close the connection without answering.
-    Drop,
-    /// Read the request and never answer.
-    Hang,
+mod agents_support;
+use agents_support::{Mock, Reply, with_headers};
+
+trait MockClient {
+    fn client(&self, retry: RetryPolicy) -> Client;
 }
 
-fn with_headers(status: u16, headers: &[(&'static str, &str)], body: serde_json::Value) -> Reply {
-    Reply::Raw {
-        status,
-        headers: headers.iter().map(|(k, v)| (*k, v.to_string())).collect(),
-        body: body.to_string(),
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-struct Mock {
-    endpoint: url::Url,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Mock {
-    /// Serve `script` in order; once it is exhausted, answer `fallback` forever.
-    async fn start(script: Vec<Reply>, fallback: Reply) -> Mock {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let script = Arc::new(Mutex::new(VecDeque::from(script)));
-        let (seen2, script2) = (seen.clone(), script.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((sock, _)) = listener.accept().await else {
-                    return;
-                };
-                let (seen, script, fallback) = (seen2.clone(), script2.clone(), fallback.clone());
-                tokio::spawn(async move { serve(sock, seen, script, fallback).await });
-            }
-        });
-        Mock {
-            endpoint: format!("http://{addr}/api/projects/demo").parse().unwrap(),
-            seen,
-        }
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-
+impl MockClient for Mock {
     fn client(&self, retry: RetryPolicy) -> Client {
         let mut opts = ClientOptions::new(self.endpoint.clone(), Arc::new(StaticToken));
         opts.retry = retry;
         Client::new(opts).unwrap()
     }
-}
-
-async fn serve(
-    mut sock: TcpStream,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    script: Arc<Mutex<VecDeque<Reply>>>,
-    fallback: Reply,
-) {
-    let mut buf = Vec::new();
-    let head_end = loop {
-        let mut chunk = [0u8; 4096];
-        let n = match sock.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or("").split(' ');
-    let (method, target) = (
-        first.next().unwrap_or("").to_string(),
-        first.next().unwrap_or("").to_string(),
-    );
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let len: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        let mut chunk = [0u8; 4096];
-        match sock.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
-    seen.lock().unwrap().push(Seen {
-        method,
-        target,
-        headers,
-        body,
-    });
-    let reply = script.lock().unwrap().pop_front().unwrap_or(fallback);
-    let (status, extra, body) = match reply {
-        Reply::Drop => return,
-        Reply::Hang => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            return;
-        }
-        Reply::Json(status, v) => (status, vec![], v.to_string()),
-        Reply::Raw {
-            status,
-            headers,
-            body,
-        } => (status, headers, body),
-    };
-    let mut out = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in extra {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str("\r\n");
-    out.push_str(&body);
-    let _ = sock.write_all(out.as_bytes()).await;
-    let _ = sock.shutdown().await;
 }
 
 fn version_json(agent: &str, version: &str, token: Option<&str>) -> serde_json::Value {

@@ -12,7 +12,11 @@ use clap::Parser;
 use azureai::plugin::{self, ServeOptions};
 
 #[derive(Debug, Parser)]
-#[command(name = "terraform-provider-azureai", version, about = "Terraform provider for Azure AI Foundry hosted agent versions")]
+#[command(
+    name = "terraform-provider-azureai",
+    version,
+    about = "Terraform provider for Azure AI Foundry hosted agent versions"
+)]
 struct Cli {
     /// Serve without Terraform starting us: plaintext on loopback, print the
     /// TF_REATTACH_PROVIDERS value to export, and run until Ctrl-C / SIGTERM.
@@ -26,21 +30,29 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     azureai::logging::init();
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let opts = ServeOptions { debug: cli.debug, ..ServeOptions::default() };
+    let opts = ServeOptions {
+        debug: cli.debug,
+        ..ServeOptions::default()
+    };
     let result = runtime.block_on(plugin::serve(placeholder::Placeholder, opts));
     // Do not wait for stray blocking work: Terraform expects us gone soon after Shutdown.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if e.downcast_ref::<plugin::handshake::HandshakeError>().is_some() {
+            if e.downcast_ref::<plugin::handshake::HandshakeError>()
+                .is_some()
+            {
                 eprintln!("{e}");
             } else {
                 tracing::error!(error = %format!("{e:#}"), "provider server failed");
@@ -55,7 +67,7 @@ fn main() -> ExitCode {
 /// Terraform to load us and for transport tests.
 mod placeholder {
     use azureai::proto::tfplugin5::provider_server::Provider;
-    use azureai::proto::tfplugin5::{get_provider_schema, prepare_provider_config, schema, Schema};
+    use azureai::proto::tfplugin5::{Schema, get_provider_schema, prepare_provider_config, schema};
     use tonic::{Request, Response, Status};
 
     pub struct Placeholder;
@@ -67,7 +79,10 @@ mod placeholder {
             _request: Request<get_provider_schema::Request>,
         ) -> Result<Response<get_provider_schema::Response>, Status> {
             Ok(Response::new(get_provider_schema::Response {
-                provider: Some(Schema { version: 0, block: Some(schema::Block::default()) }),
+                provider: Some(Schema {
+                    version: 0,
+                    block: Some(schema::Block::default()),
+                }),
                 ..Default::default()
             }))
         }

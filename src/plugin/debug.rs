@@ -11,7 +11,12 @@ use serde_json::json;
 use super::handshake::{Network, PROTOCOL_VERSION};
 
 /// The `TF_REATTACH_PROVIDERS` JSON for one provider.
-pub fn reattach_config(provider_address: &str, network: Network, address: &str, pid: u32) -> String {
+pub fn reattach_config(
+    provider_address: &str,
+    network: Network,
+    address: &str,
+    pid: u32,
+) -> String {
     json!({
         provider_address: {
             "Protocol": "grpc",
@@ -58,7 +63,12 @@ mod tests {
 
     #[test]
     fn reattach_json_has_terraforms_shape() {
-        let s = reattach_config("registry.terraform.io/azureai/azureai", Network::Tcp, "127.0.0.1:4321", 77);
+        let s = reattach_config(
+            "registry.terraform.io/azureai/azureai",
+            Network::Tcp,
+            "127.0.0.1:4321",
+            77,
+        );
         let v: serde_json::Value = serde_json::from_str(&s).unwrap();
         let p = &v["registry.terraform.io/azureai/azureai"];
         assert_eq!(p["Protocol"], "grpc");

@@ -65,7 +65,11 @@ pub fn negotiate_protocol(offered: Option<&str>) -> Result<u32, HandshakeError> 
         Ok(PROTOCOL_VERSION)
     } else {
         Err(HandshakeError::NoCommonProtocol {
-            offered: if offered.trim().is_empty() { "(none)".into() } else { offered.into() },
+            offered: if offered.trim().is_empty() {
+                "(none)".into()
+            } else {
+                offered.into()
+            },
         })
     }
 }
@@ -128,8 +132,14 @@ mod tests {
     #[test]
     fn cookie_must_match_exactly() {
         assert_eq!(check_magic_cookie(Some(MAGIC_COOKIE_VALUE)), Ok(()));
-        assert_eq!(check_magic_cookie(None), Err(HandshakeError::NotLaunchedByTerraform));
-        assert_eq!(check_magic_cookie(Some("")), Err(HandshakeError::NotLaunchedByTerraform));
+        assert_eq!(
+            check_magic_cookie(None),
+            Err(HandshakeError::NotLaunchedByTerraform)
+        );
+        assert_eq!(
+            check_magic_cookie(Some("")),
+            Err(HandshakeError::NotLaunchedByTerraform)
+        );
         assert_eq!(
             check_magic_cookie(Some(&MAGIC_COOKIE_VALUE[1..])),
             Err(HandshakeError::NotLaunchedByTerraform)
@@ -145,7 +155,10 @@ mod tests {
 
     #[test]
     fn negotiation_rejects_other_versions() {
-        assert!(matches!(negotiate_protocol(Some("6")), Err(HandshakeError::NoCommonProtocol { .. })));
+        assert!(matches!(
+            negotiate_protocol(Some("6")),
+            Err(HandshakeError::NoCommonProtocol { .. })
+        ));
         // Missing means the legacy protocol 4.
         let err = negotiate_protocol(None).unwrap_err();
         assert!(err.to_string().contains("version(s) 4"), "{err}");
@@ -162,8 +175,16 @@ mod tests {
             server_cert_der: Some(vec![0xff, 0x00, 0x10, 0x20]),
         };
         // 4 bytes → 6 base64 chars without the "==" padding.
-        assert_eq!(line.to_string(), "1|5|unix|/tmp/plugin123/plugin.sock|grpc|/wAQIA");
-        let plain = HandshakeLine { server_cert_der: None, network: Network::Tcp, address: "127.0.0.1:10000".into(), ..line };
+        assert_eq!(
+            line.to_string(),
+            "1|5|unix|/tmp/plugin123/plugin.sock|grpc|/wAQIA"
+        );
+        let plain = HandshakeLine {
+            server_cert_der: None,
+            network: Network::Tcp,
+            address: "127.0.0.1:10000".into(),
+            ..line
+        };
         assert_eq!(plain.to_string(), "1|5|tcp|127.0.0.1:10000|grpc|");
     }
 

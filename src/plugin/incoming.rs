@@ -55,7 +55,9 @@ pub fn accept_loop(
                     Ok(Ok(tls)) => {
                         let _ = tx.send(Ok(PluginConn::new(tls))).await;
                     }
-                    Ok(Err(e)) => tracing::warn!(error = %e, "refused plugin connection: TLS handshake failed"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "refused plugin connection: TLS handshake failed")
+                    }
                     Err(_) => tracing::warn!("refused plugin connection: TLS handshake timed out"),
                 }
             });

@@ -57,7 +57,9 @@ impl Listener {
         if !config.force_tcp {
             match Self::bind_unix(config.socket_dir.as_deref()) {
                 Ok(l) => return Ok(l),
-                Err(e) => tracing::warn!(error = %e, "cannot listen on a unix socket; falling back to TCP"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen on a unix socket; falling back to TCP")
+                }
             }
         }
         match config.port_range {
@@ -88,7 +90,10 @@ impl Listener {
         }
         Err(io::Error::new(
             io::ErrorKind::AddrInUse,
-            format!("no free port in {min}..={max}: {}", last_err.map(|e| e.to_string()).unwrap_or_default()),
+            format!(
+                "no free port in {min}..={max}: {}",
+                last_err.map(|e| e.to_string()).unwrap_or_default()
+            ),
         ))
     }
 
@@ -150,7 +155,9 @@ pub struct SocketDir {
 impl SocketDir {
     fn create(parent: Option<&Path>) -> io::Result<Self> {
         use std::os::unix::fs::DirBuilderExt;
-        let parent = parent.map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
+        let parent = parent
+            .map(Path::to_path_buf)
+            .unwrap_or_else(std::env::temp_dir);
         let path = parent.join(format!("plugin{}", uuid::Uuid::new_v4().simple()));
         std::fs::DirBuilder::new().mode(0o700).create(&path)?;
         Ok(SocketDir { path })
@@ -179,14 +186,22 @@ mod tests {
         let addr = PathBuf::from(l.address().unwrap());
         assert!(addr.exists(), "socket {addr:?} missing");
         let dir = addr.parent().unwrap().to_path_buf();
-        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         drop(l);
         assert!(!dir.exists(), "socket dir {dir:?} left behind");
     }
 
     #[tokio::test]
     async fn tcp_binds_inside_the_range() {
-        let l = Listener::bind(&ListenConfig { force_tcp: true, port_range: Some((20000, 20100)), socket_dir: None }).unwrap();
+        let l = Listener::bind(&ListenConfig {
+            force_tcp: true,
+            port_range: Some((20000, 20100)),
+            socket_dir: None,
+        })
+        .unwrap();
         let port = l.tcp_addr().unwrap().port();
         assert!((20000..=20100).contains(&port), "port {port} outside range");
         assert_eq!(l.network(), Network::Tcp);

@@ -50,7 +50,10 @@ pub struct ServeOptions {
 
 impl Default for ServeOptions {
     fn default() -> Self {
-        ServeOptions { debug: false, provider_address: PROVIDER_ADDRESS.to_string() }
+        ServeOptions {
+            debug: false,
+            provider_address: PROVIDER_ADDRESS.to_string(),
+        }
     }
 }
 
@@ -68,19 +71,21 @@ where
     }
     let env = |k: &str| std::env::var(k).ok();
     handshake::check_magic_cookie(env(handshake::MAGIC_COOKIE_KEY).as_deref())?;
-    let protocol_version = handshake::negotiate_protocol(env(handshake::PROTOCOL_VERSIONS_KEY).as_deref())?;
+    let protocol_version =
+        handshake::negotiate_protocol(env(handshake::PROTOCOL_VERSIONS_KEY).as_deref())?;
 
     let listener = listener::Listener::bind(&listener::ListenConfig::from_env())?;
     // TF_DISABLE_PLUGIN_TLS makes Terraform omit the client certificate: serve plaintext then.
-    let (tls, server_cert_der) = match env(mtls::CLIENT_CERT_KEY).filter(|pem| !pem.trim().is_empty()) {
-        Some(pem) => {
-            let client_cert = mtls::parse_client_cert(&pem)?;
-            let identity = mtls::ServerIdentity::generate()?;
-            let config = mtls::server_config(&identity, client_cert)?;
-            (Some(config), Some(identity.cert.to_vec()))
-        }
-        None => (None, None),
-    };
+    let (tls, server_cert_der) =
+        match env(mtls::CLIENT_CERT_KEY).filter(|pem| !pem.trim().is_empty()) {
+            Some(pem) => {
+                let client_cert = mtls::parse_client_cert(&pem)?;
+                let identity = mtls::ServerIdentity::generate()?;
+                let config = mtls::server_config(&identity, client_cert)?;
+                (Some(config), Some(identity.cert.to_vec()))
+            }
+            None => (None, None),
+        };
     let line = handshake::HandshakeLine {
         protocol_version,
         network: listener.network(),
@@ -121,7 +126,12 @@ fn handle_signals_like_go_plugin(shutdown: CancellationToken) -> std::io::Result
 
 async fn serve_debug<S: Provider>(provider: S, opts: &ServeOptions) -> anyhow::Result<()> {
     let listener = listener::Listener::bind_loopback_any_port()?;
-    let json = debug::reattach_config(&opts.provider_address, listener.network(), &listener.address()?, std::process::id());
+    let json = debug::reattach_config(
+        &opts.provider_address,
+        listener.network(),
+        &listener.address()?,
+        std::process::id(),
+    );
     let shutdown = CancellationToken::new();
     let incoming = incoming::accept_loop(listener, None, shutdown.clone());
     debug::announce(&json)?;
@@ -145,16 +155,25 @@ async fn run<S: Provider>(
 ) -> anyhow::Result<()> {
     let (health, health_service) = tonic_health::server::health_reporter();
     // go-plugin's client pings the service named "plugin".
-    health.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
 
     let provider = ProviderServer::new(provider)
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE);
     let server = Server::builder()
         .add_service(provider)
-        .add_service(GrpcControllerServer::new(side_services::Controller::new(shutdown.clone(), honour_shutdown)))
-        .add_service(GrpcStdioServer::new(side_services::Stdio::new(shutdown.clone())))
-        .add_service(GrpcBrokerServer::new(side_services::Broker::new(shutdown.clone())))
+        .add_service(GrpcControllerServer::new(side_services::Controller::new(
+            shutdown.clone(),
+            honour_shutdown,
+        )))
+        .add_service(GrpcStdioServer::new(side_services::Stdio::new(
+            shutdown.clone(),
+        )))
+        .add_service(GrpcBrokerServer::new(side_services::Broker::new(
+            shutdown.clone(),
+        )))
         .add_service(health_service)
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
 

@@ -18,7 +18,9 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme};
+use rustls::{
+    CertificateError, DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme,
+};
 
 /// Environment variable holding Terraform's client certificate (PEM) under AutoMTLS.
 pub const CLIENT_CERT_KEY: &str = "PLUGIN_CLIENT_CERT";
@@ -32,7 +34,9 @@ pub struct ServerIdentity {
 impl std::fmt::Debug for ServerIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the private key.
-        f.debug_struct("ServerIdentity").field("cert_len", &self.cert.len()).finish_non_exhaustive()
+        f.debug_struct("ServerIdentity")
+            .field("cert_len", &self.cert.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,12 +48,22 @@ impl ServerIdentity {
     pub fn generate() -> anyhow::Result<Self> {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
         let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
-        params.subject_alt_names.push(SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));
-        params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
-        params.distinguished_name.push(rcgen::DnType::OrganizationName, "terraform-provider-azureai");
+        params
+            .subject_alt_names
+            .push(SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()));
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        params.distinguished_name.push(
+            rcgen::DnType::OrganizationName,
+            "terraform-provider-azureai",
+        );
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let cert = params.self_signed(&key)?;
-        Ok(ServerIdentity { cert: cert.der().clone(), key: PrivatePkcs8KeyDer::from(key.serialize_der()) })
+        Ok(ServerIdentity {
+            cert: cert.der().clone(),
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+        })
     }
 }
 
@@ -68,7 +82,10 @@ pub struct PinnedClientCert {
 
 impl PinnedClientCert {
     pub fn new(pinned: CertificateDer<'static>, provider: &CryptoProvider) -> Self {
-        PinnedClientCert { pinned, algorithms: provider.signature_verification_algorithms }
+        PinnedClientCert {
+            pinned,
+            algorithms: provider.signature_verification_algorithms,
+        }
     }
 }
 
@@ -97,7 +114,9 @@ impl ClientCertVerifier for PinnedClientCert {
         if end_entity.as_ref() == self.pinned.as_ref() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -127,13 +146,19 @@ impl ClientCertVerifier for PinnedClientCert {
 
 /// rustls server config: our identity, the pinned client, TLS 1.2+, ALPN `h2` (grpc-go ≥ 1.67
 /// refuses servers that do not negotiate it).
-pub fn server_config(identity: &ServerIdentity, client_cert: CertificateDer<'static>) -> anyhow::Result<Arc<ServerConfig>> {
+pub fn server_config(
+    identity: &ServerIdentity,
+    client_cert: CertificateDer<'static>,
+) -> anyhow::Result<Arc<ServerConfig>> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = Arc::new(PinnedClientCert::new(client_cert, &provider));
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(vec![identity.cert.clone()], PrivateKeyDer::Pkcs8(identity.key.clone_key()))?;
+        .with_single_cert(
+            vec![identity.cert.clone()],
+            PrivateKeyDer::Pkcs8(identity.key.clone_key()),
+        )?;
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(Arc::new(config))
 }
@@ -156,17 +181,26 @@ mod tests {
     fn pin_accepts_only_the_exact_certificate() {
         let pinned = ServerIdentity::generate().unwrap().cert;
         let other = ServerIdentity::generate().unwrap().cert;
-        let v = PinnedClientCert::new(pinned.clone(), &rustls::crypto::aws_lc_rs::default_provider());
+        let v = PinnedClientCert::new(
+            pinned.clone(),
+            &rustls::crypto::aws_lc_rs::default_provider(),
+        );
         assert!(v.client_auth_mandatory());
         assert!(v.verify_client_cert(&pinned, &[], UnixTime::now()).is_ok());
         assert!(v.verify_client_cert(&other, &[], UnixTime::now()).is_err());
-        assert!(v.supported_verify_schemes().contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(
+            v.supported_verify_schemes()
+                .contains(&SignatureScheme::ECDSA_NISTP521_SHA512)
+        );
     }
 
     #[test]
     fn parses_pem_and_rejects_garbage() {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = CertificateParams::new(vec!["localhost".to_string()]).unwrap().self_signed(&key).unwrap();
+        let cert = CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
         let parsed = parse_client_cert(&cert.pem()).unwrap();
         assert_eq!(parsed.as_ref(), cert.der().as_ref());
         assert!(parse_client_cert("not a certificate").is_err());

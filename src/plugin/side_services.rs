@@ -25,7 +25,10 @@ pub struct Controller {
 
 impl Controller {
     pub fn new(shutdown: CancellationToken, honour_shutdown: bool) -> Self {
-        Controller { shutdown, honour_shutdown }
+        Controller {
+            shutdown,
+            honour_shutdown,
+        }
     }
 }
 
@@ -57,7 +60,10 @@ impl Stdio {
 
 #[tonic::async_trait]
 impl GrpcStdio for Stdio {
-    async fn stream_stdio(&self, _request: Request<()>) -> Result<Response<BoxStream<StdioData>>, Status> {
+    async fn stream_stdio(
+        &self,
+        _request: Request<()>,
+    ) -> Result<Response<BoxStream<StdioData>>, Status> {
         let stopped = self.shutdown.clone().cancelled_owned();
         // Ends (without items) when the server stops, so graceful shutdown is not held up.
         let stream = stream::once(stopped).filter_map(|()| future::ready(None));
