@@ -275,7 +275,7 @@ impl Client {
         let token = req.creation_token_value().map(str::to_string);
         let call = &call;
         let token = &token;
-        self.with_retries(call, deadline, async |attempt, may_have_landed| {
+        self.with_retries(call, deadline, |attempt, may_have_landed| async move {
             if let (true, Some(token)) = (may_have_landed, token) {
                 match self.find_by_creation_token(agent, token, deadline).await {
                     Ok(Some(existing)) => {
@@ -433,7 +433,7 @@ impl Client {
         call: &Call<'_>,
         deadline: Instant,
     ) -> Result<T, Error> {
-        self.with_retries(call, deadline, async |attempt, _| {
+        self.with_retries(call, deadline, |attempt, _| async move {
             let raw = self.attempt(call, attempt, deadline).await?;
             Ok(decode::<T>(call.op, &raw)?)
         })
@@ -441,7 +441,7 @@ impl Client {
     }
 
     async fn call_unit(&self, call: &Call<'_>, deadline: Instant) -> Result<(), Error> {
-        self.with_retries(call, deadline, async |attempt, _| {
+        self.with_retries(call, deadline, |attempt, _| async move {
             self.attempt(call, attempt, deadline).await.map(|_| ())
         })
         .await
@@ -450,12 +450,18 @@ impl Client {
     /// Run `f` until it succeeds, fails for good, runs out of retries, or the next wait would
     /// end past `deadline`. `f` gets the attempt number and whether an earlier attempt may have
     /// reached the service.
-    async fn with_retries<T>(
+    // `FnMut -> Future` rather than `AsyncFnMut`: the futures of async closures cannot be
+    // proven `Send` for every lifetime (rust-lang/rust#110338), and the resource methods that
+    // await these calls run behind `async_trait`, which requires `Send` futures.
+    async fn with_retries<T, Fut>(
         &self,
         call: &Call<'_>,
         deadline: Instant,
-        mut f: impl AsyncFnMut(u32, bool) -> Result<T, AttemptError>,
-    ) -> Result<T, Error> {
+        mut f: impl FnMut(u32, bool) -> Fut,
+    ) -> Result<T, Error>
+    where
+        Fut: std::future::Future<Output = Result<T, AttemptError>>,
+    {
         let policy = &self.inner.retry;
         let mut may_have_landed = false;
         let mut last_retryable: Option<Error> = None;
