@@ -43,6 +43,7 @@ pub fn accept_loop(
                     continue;
                 }
             };
+            tracing::debug!(tls = acceptor.is_some(), "plugin connection accepted");
             let Some(acceptor) = acceptor.clone() else {
                 if tx.send(Ok(conn)).await.is_err() {
                     break;
