@@ -1,0 +1,59 @@
+//! The configured agents client, shared between the provider and every resource and data
+//! source it serves.
+//!
+//! Resources are created before `Configure` runs (Terraform asks for schemas first), so they
+//! hold a handle that `Configure` fills later. A resource used before that gets a clear
+//! diagnostic instead of a panic.
+
+use std::sync::{Arc, RwLock};
+
+use crate::agents::{ApiVersion, Client};
+use crate::domain::Generation;
+use crate::framework::Diagnostic;
+
+/// What `Configure` produced.
+#[derive(Clone, Debug)]
+pub struct Configured {
+    pub client: Client,
+    pub generation: Generation,
+}
+
+impl Configured {
+    pub fn new(client: Client) -> Self {
+        let generation = generation_of(client.api_version());
+        Configured { client, generation }
+    }
+}
+
+/// The generation an API version speaks.
+pub fn generation_of(v: ApiVersion) -> Generation {
+    match v {
+        ApiVersion::Preview => Generation::A,
+        ApiVersion::V1 => Generation::B,
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ProviderHandle(Arc<RwLock<Option<Configured>>>);
+
+impl ProviderHandle {
+    pub fn set(&self, c: Configured) {
+        // A poisoned lock only means another thread panicked mid-write of an Option; the value
+        // is still a whole Option, so keep going.
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(c);
+    }
+
+    pub fn get(&self) -> Option<Configured> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The configured client, or the diagnostic to return when there is none.
+    pub fn require(&self) -> Result<Configured, Diagnostic> {
+        self.get().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "The azureai provider was used before it was configured. Terraform configures providers before planning or applying; if you see this, the provider \"azureai\" block failed to configure (see the errors above) or this is a bug worth reporting.",
+            )
+        })
+    }
+}

@@ -1,0 +1,525 @@
+//! `azureai_hosted_agent_version`: one immutable version of a hosted (container) agent.
+//!
+//! Laid out like the Terraform scaffolding's example resource: the schema first, then
+//! validate, plan, create, read, update, delete, import and upgrade. Mapping to and from the
+//! API models is in [`super::version_state`], the validation glue in [`super::version_checks`].
+//!
+//! Reliability rules this file keeps (issue 7):
+//! - the create request carries a creation token in metadata; create first looks for a version
+//!   with that token (an earlier apply may have been killed after the service made it) and
+//!   adopts it instead of making a duplicate;
+//! - the new version's id is in the returned state before any waiting, so a failed, timed-out
+//!   or cancelled wait leaves a tainted resource, never an orphan;
+//! - a 404 on read drops the resource from state (it is gone), except right after create,
+//!   where it is retried briefly (eventual consistency).
+
+use std::sync::LazyLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::api_errors;
+use super::version_checks::{dedupe, generation_checks, static_checks, timeout};
+use super::version_state::{
+    COMPUTED_ATTRIBUTES, DEFINITION_ATTRIBUTES, equivalent, request_from_plan, state_from_version,
+};
+use super::version_upgrade;
+use crate::agents::{AgentVersion, Error, ErrorKind, VersionStatus};
+use crate::domain::Generation;
+use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY};
+use crate::domain::rules;
+use crate::framework::{
+    ApplyRequest, ApplyResponse, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics, ImportResponse,
+    ImportedResource, NestedBlock, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Severity,
+    UpgradeRequest, UpgradeResponse, Value,
+};
+use crate::provider::{Configured, ProviderHandle};
+
+pub const TYPE_NAME: &str = "azureai_hosted_agent_version";
+
+pub const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// Status polling after create: start fast (a small image is ready in seconds), back off to
+/// one request per second.
+const POLL_FIRST: Duration = Duration::from_millis(100);
+const POLL_MAX: Duration = Duration::from_secs(1);
+/// A 404 this soon after create may be the service's eventual consistency, not a deletion.
+const FRESH_WINDOW: Duration = Duration::from_secs(60);
+const FRESH_404_RETRIES: u32 = 5;
+
+pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let protocol = Block::new()
+        .attribute(Attribute::string("protocol").required().description(
+            "Protocol the container serves. With `api_version = \"v1\"`: `responses`, `invocations`, `invocations_ws`, `activity`, `a2a`, `mcp`, `voice`, `voice_conversation_engine`. With `2025-11-15-preview`: `responses`, `activity_protocol`, `invocations`.",
+        ))
+        .attribute(Attribute::string("version").required().description(
+            "Protocol version: a semantic version such as `1.0.0` with `api_version = \"v1\"`; `v1`-style with `2025-11-15-preview`.",
+        ));
+    let tool = Block::new()
+        .attribute(Attribute::string("type").required().description("Tool type: `code_interpreter`, `file_search` or `mcp`."))
+        .attribute(Attribute::string("server_label").optional().description("`mcp`: short name of the MCP server (letters, digits, `_`, `-`). Required for `mcp`."))
+        .attribute(Attribute::string("server_url").optional().description("`mcp`: `https://` URL of the MCP server. Required for `mcp`."))
+        .attribute(Attribute::string_list("allowed_tools").optional().description("`mcp`: names of the server's tools the agent may call; all when unset."))
+        .attribute(Attribute::string("require_approval").optional().description("`mcp`: `always` or `never`."))
+        .attribute(Attribute::string_map("headers").optional().sensitive().description("`mcp`: HTTP headers sent to the MCP server. Sensitive; stored in state."))
+        .attribute(Attribute::string_list("vector_store_ids").optional().description("`file_search`: ids of the vector stores to search. Required for `file_search`."))
+        .attribute(Attribute::number("max_num_results").optional().description("`file_search`: maximum number of results, 1 to 50."))
+        .attribute(Attribute::string("project_connection_id").optional().description("`mcp`: id of a project connection holding the server's credentials."));
+    let timeouts = Block::new()
+        .attribute(Attribute::string("create").optional().description("How long to wait for the version to be created and become `active` (Go duration, default `30m`)."))
+        .attribute(Attribute::string("read").optional().description("How long a read may take (default `5m`)."))
+        .attribute(Attribute::string("delete").optional().description("How long a delete may take (default `30m`)."));
+    let computed = |name: &str, md: &str| Attribute::string(name).computed().description(md);
+    Schema::new(
+        1,
+        Block::new()
+            .description(
+                "One version of a Foundry **hosted agent**: a container image plus its resources, protocols and environment. Versions are immutable: changing any argument except `force_delete` and `timeouts` creates a new version and deletes the old one.\n\n`environment_variables` and tool `headers` are marked sensitive, so Terraform hides them in plan output, but like every attribute they are stored in plain text in the state. Keep secrets out of them: reference a project connection instead (`${{connections.<name>.<key>}}` placeholders are resolved by the service and read back verbatim).",
+            )
+            .attribute(computed("id", "`<agent_name>/<version>`, e.g. `orders-bot/4`."))
+            .attribute(Attribute::string("agent_name").required().description(
+                "Name of the agent the version belongs to (created with its first version). 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit.",
+            ))
+            .attribute(Attribute::string("image").required().description(
+                "Container image, `registry/repository:tag` or `registry/repository@sha256:<digest>`, e.g. `myacr.azurecr.io/orders-bot:2026.01.01`. The project's managed identity needs pull access (AcrPull) to the registry. Pin a tag or digest: a moving tag such as `latest` gets a warning.",
+            ))
+            .attribute(Attribute::string("cpu").optional_computed().description(format!(
+                "CPU cores as a decimal string, `0.5` to `4` (millicores like `500m` also work). Default `{DEFAULT_CPU}`. The service pairs 2Gi of memory with each core; other pairings get a warning."
+            )))
+            .attribute(Attribute::string("memory").optional_computed().description(format!(
+                "Memory, `1Gi` to `8Gi`, in `Gi` or `Mi` (`2Gi` and `2048Mi` are the same). Default `{DEFAULT_MEMORY}`."
+            )))
+            .attribute(Attribute::string("description").optional().description("Free-text description of the version."))
+            .attribute(Attribute::string_map("metadata").optional().description(format!(
+                "Up to {} key/value pairs (key up to 64 characters, value up to 512). The key `{}` is reserved: the provider stores a creation token there to recognise versions it made.",
+                rules::MAX_USER_METADATA_PAIRS,
+                rules::RESERVED_METADATA_KEY
+            )))
+            .attribute(Attribute::string_map("environment_variables").optional().sensitive().description(
+                "Environment variables of the container. Names match `^[A-Za-z_][A-Za-z0-9_]*$`; the `FOUNDRY_` prefix is reserved. Sensitive: hidden in plan output but stored in state — use `${{connections.<name>.<key>}}` placeholders for secrets.",
+            ))
+            .attribute(Attribute::bool("force_delete").optional_computed().description(
+                "Delete the version even while it has active sessions (ends them). Default `false`. Changing it does not create a new version.",
+            ))
+            .attribute(computed("version", "Version assigned by the service, e.g. `4`."))
+            .attribute(computed("status", "Version status: `creating`, `active` or `failed` (`v1`); always `active` with `2025-11-15-preview`."))
+            .attribute(computed("created_at", "Creation time, RFC 3339."))
+            .attribute(computed("instance_identity_principal_id", "Principal id of the version's own Entra identity (`v1`), for role assignments in the same plan."))
+            .attribute(computed("instance_identity_client_id", "Client id of the version's own Entra identity (`v1`)."))
+            .block(
+                NestedBlock::list("container_protocol_version", protocol.description("A protocol the container serves (at least one)."))
+                    .min_items(1),
+            )
+            .block(NestedBlock::list("tool", tool.description("A tool of the agent. Only with the provider's `api_version = \"2025-11-15-preview\"`.")))
+            .block(NestedBlock::single("timeouts", timeouts.description("Operation timeouts (Go durations such as `30m`, `1h`).")))
+    )
+});
+
+/// Private state kept next to the resource: when it was created, so a 404 right after create
+/// is retried instead of dropping the resource.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Private {
+    #[serde(default)]
+    created_unix_ms: u64,
+}
+
+impl Private {
+    fn decode(bytes: &[u8]) -> Private {
+        serde_json::from_slice(bytes).unwrap_or_default()
+    }
+    fn now() -> Private {
+        Private { created_unix_ms: unix_ms() }
+    }
+    fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+    fn is_fresh(&self) -> bool {
+        self.created_unix_ms > 0 && unix_ms().saturating_sub(self.created_unix_ms) < FRESH_WINDOW.as_millis() as u64
+    }
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+pub struct HostedAgentVersion {
+    handle: ProviderHandle,
+}
+
+impl HostedAgentVersion {
+    pub fn new(handle: ProviderHandle) -> Self {
+        HostedAgentVersion { handle }
+    }
+}
+
+fn errors_only(d: Diagnostics) -> Diagnostics {
+    Diagnostics(d.0.into_iter().filter(|d| d.severity == Severity::Error).collect())
+}
+
+fn version_label(state: &Value) -> String {
+    format!(
+        "{}/{}",
+        state.get("agent_name").as_str().unwrap_or("?"),
+        state.get("version").as_str().unwrap_or("?")
+    )
+}
+
+#[async_trait]
+impl Resource for HostedAgentVersion {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> &Schema {
+        &SCHEMA
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        static_checks(config)
+    }
+
+    async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
+        let mut resp = PlanResponse { planned_private: req.prior_private.clone(), ..PlanResponse::default() };
+        if req.proposed_new_state.is_null() {
+            return resp; // destroy
+        }
+        // Validate saw unknowns it had to skip; now more is known. Its warnings were already
+        // shown, so only errors are repeated here, plus the generation-specific rules.
+        let mut diags = errors_only(static_checks(&req.config));
+        if let Some(c) = self.handle.get() {
+            diags.extend(generation_checks(&req.config, c.generation));
+        }
+        resp.diagnostics = dedupe(diags);
+        let mut planned = req.proposed_new_state;
+        if resp.diagnostics.has_errors() {
+            resp.planned_state = planned;
+            return resp;
+        }
+        for (name, default) in [("cpu", Value::string(DEFAULT_CPU)), ("memory", Value::string(DEFAULT_MEMORY)), ("force_delete", Value::Bool(false))] {
+            if planned.get(name).is_null() {
+                planned.set(name, default);
+            }
+        }
+        let prior = &req.prior_state;
+        if prior.is_null() {
+            for name in COMPUTED_ATTRIBUTES {
+                planned.set(name, Value::Unknown);
+            }
+        } else {
+            // Same amount, other spelling (`1.0` for `1`, `2048Mi` for `2Gi`): keep the prior
+            // value so the plan is empty. Terraform accepts the prior value in place of the
+            // configured one exactly for this.
+            for name in ["cpu", "memory"] {
+                let (p, n) = (prior.get(name), planned.get(name));
+                if p.is_wholly_known() && n.is_wholly_known() && !p.is_null() && equivalent(name, p, n) {
+                    planned.set(name, p.clone());
+                }
+            }
+            for name in DEFINITION_ATTRIBUTES {
+                let (p, n) = (prior.get(name), planned.get(name));
+                let changed = if n.is_wholly_known() { !equivalent(name, p, n) } else { true };
+                if changed {
+                    resp.requires_replace.push(AttrPath::root(name));
+                }
+            }
+            if !resp.requires_replace.is_empty() {
+                for name in COMPUTED_ATTRIBUTES {
+                    planned.set(name, Value::Unknown);
+                }
+            }
+        }
+        resp.planned_state = planned;
+        resp
+    }
+
+    async fn apply(&self, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
+        let configured = match self.handle.require() {
+            Ok(c) => c,
+            Err(d) => {
+                // Keep whatever Terraform had: nothing was done.
+                return ApplyResponse { new_state: req.prior_state, private: req.planned_private, diagnostics: d.into() };
+            }
+        };
+        if req.planned_state.is_null() {
+            return delete(&configured, req.prior_state).await;
+        }
+        if req.prior_state.is_null() {
+            return create(ctx, &configured, req.planned_state).await;
+        }
+        // Only force_delete / timeouts can change in place (everything else replaces): they
+        // live in state only, so there is nothing to call.
+        ApplyResponse { new_state: req.planned_state, private: req.planned_private, diagnostics: Diagnostics::new() }
+    }
+
+    async fn read(&self, ctx: &Ctx, req: ReadRequest) -> ReadResponse {
+        let configured = match self.handle.require() {
+            Ok(c) => c,
+            Err(d) => return ReadResponse { new_state: req.current_state, private: req.private, diagnostics: d.into() },
+        };
+        read(ctx, &configured, req).await
+    }
+
+    async fn import(&self, _ctx: &Ctx, id: &str) -> ImportResponse {
+        let mut resp = ImportResponse::default();
+        let (agent, version) = match rules::parse_import_id(id) {
+            Ok(parts) => parts,
+            Err(detail) => {
+                resp.diagnostics.error("Invalid import id", detail);
+                return resp;
+            }
+        };
+        let configured = match self.handle.require() {
+            Ok(c) => c,
+            Err(d) => {
+                resp.diagnostics.push(d);
+                return resp;
+            }
+        };
+        let deadline = Instant::now() + DEFAULT_READ_TIMEOUT;
+        match configured.client.get_version(&agent, &version, deadline).await {
+            Ok(v) if is_gone(&v) => resp.diagnostics.error(
+                "Cannot import a deleted version",
+                format!("Version {version} of agent {agent:?} is being deleted (status {:?}); import an existing version.", status_str(&v)),
+            ),
+            Ok(v) => resp.imported.push(ImportedResource { state: state_from_version(&v, None), private: Vec::new() }),
+            Err(e) if e.is_not_found() => resp.diagnostics.error(
+                "Hosted agent version not found",
+                format!("Agent {agent:?} has no version {version:?} in this project. List versions with the azureai_hosted_agent_versions data source; the import id is <agent_name>/<version>, e.g. \"my-agent/3\"."),
+            ),
+            Err(e) => resp.diagnostics.push(api_errors::diagnostic(&format!("read hosted agent version {agent}/{version}"), &e)),
+        }
+        resp
+    }
+
+    fn upgrade(&self, req: UpgradeRequest) -> UpgradeResponse {
+        version_upgrade::upgrade(req, SCHEMA.version)
+    }
+}
+
+fn status_str(v: &AgentVersion) -> &str {
+    v.status.as_ref().map_or("active", VersionStatus::as_str)
+}
+
+fn is_gone(v: &AgentVersion) -> bool {
+    matches!(v.status, Some(VersionStatus::Deleting | VersionStatus::Deleted))
+}
+
+async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
+    let mut resp = ApplyResponse::default();
+    let agent = planned.get("agent_name").as_str().unwrap_or_default().to_owned();
+    let deadline = Instant::now() + timeout(&planned, "create", DEFAULT_CREATE_TIMEOUT);
+    let request = request_from_plan(&planned).with_creation_token();
+    let token = request.creation_token_value().unwrap_or_default().to_owned();
+
+    // An earlier apply may have been killed after the service made this exact version: adopt
+    // it rather than making a duplicate that nobody tracks.
+    let existing = match c.client.find_by_creation_token(&agent, &token, deadline).await {
+        Ok(v) => v,
+        Err(e) => {
+            resp.diagnostics.push(api_errors::diagnostic(&format!("look up earlier versions of agent {agent}"), &e));
+            return resp;
+        }
+    };
+    let version = match existing {
+        Some(v) => {
+            tracing::warn!(agent = %agent, version = %v.version, "adopting a version an earlier, interrupted apply created (same creation token)");
+            resp.diagnostics.warning(
+                "Adopted an existing version",
+                format!(
+                    "Version {} of agent {agent:?} carries this configuration's creation token: an earlier apply created it but did not record it (it was interrupted or lost the response). The provider adopted it instead of creating a duplicate.",
+                    v.version
+                ),
+            );
+            v
+        }
+        None => match c.client.create_version(&agent, &request, deadline).await {
+            Ok(v) => v,
+            Err(e) => {
+                resp.diagnostics.push(api_errors::diagnostic(&format!("create a version of hosted agent {agent}"), &e));
+                return resp;
+            }
+        },
+    };
+    tracing::info!(agent = %agent, version = %version.version, status = %status_str(&version), "hosted agent version created");
+    // From here on the version exists: every return carries its state.
+    resp.private = Private::now().encode();
+    resp.new_state = state_from_version(&version, Some(&planned));
+    if c.generation == Generation::A {
+        return resp;
+    }
+    let mut current = version;
+    let mut interval = POLL_FIRST;
+    loop {
+        match current.status.clone() {
+            Some(VersionStatus::Active) | None => {
+                resp.new_state = state_from_version(&current, Some(&planned));
+                return resp;
+            }
+            Some(VersionStatus::Failed) => {
+                resp.new_state = state_from_version(&current, Some(&planned));
+                resp.diagnostics.push(failed_diagnostic(&current));
+                return resp;
+            }
+            Some(VersionStatus::Deleting | VersionStatus::Deleted) => {
+                resp.new_state = state_from_version(&current, Some(&planned));
+                resp.diagnostics.error(
+                    "Hosted agent version deleted while provisioning",
+                    format!("Version {} of agent {agent:?} was deleted (status {}) before it became active. Run apply again to create a new one.", current.version, status_str(&current)),
+                );
+                return resp;
+            }
+            Some(VersionStatus::Creating | VersionStatus::Unknown(_)) => {}
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            resp.diagnostics.push(wait_failed(&current, "the create timeout passed before the version became active. Raise timeouts.create if the image is large"));
+            return resp;
+        }
+        let wake = (now + interval).min(deadline);
+        tokio::select! {
+            _ = ctx.cancel.cancelled() => {
+                resp.diagnostics.push(wait_failed(&current, "Terraform was interrupted"));
+                return resp;
+            }
+            _ = tokio::time::sleep_until(wake) => {}
+        }
+        interval = (interval * 2).min(POLL_MAX);
+        match c.client.get_version(&agent, &current.version, deadline).await {
+            Ok(v) => {
+                tracing::debug!(agent = %agent, version = %v.version, status = %status_str(&v), "polled version status");
+                current = v;
+            }
+            // Right after create the version may not be readable yet everywhere.
+            Err(e) if e.is_not_found() => {}
+            Err(e) if e.kind == ErrorKind::Timeout => {
+                resp.diagnostics.push(wait_failed(&current, "the create timeout passed before the version became active. Raise timeouts.create if the image is large"));
+                return resp;
+            }
+            Err(e) => {
+                resp.diagnostics.push(api_errors::diagnostic(&format!("read the status of hosted agent version {agent}/{}", current.version), &e));
+                return resp;
+            }
+        }
+    }
+}
+
+/// The version exists but its wait ended early: the state is kept and Terraform taints it.
+fn wait_failed(v: &AgentVersion, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Hosted agent version not active yet",
+        format!(
+            "Version {} of agent {:?} was created (status {:?}), but {why}. It is recorded in the state as tainted: the next apply replaces it, or `terraform untaint` keeps it once it is active.",
+            v.version,
+            v.name,
+            status_str(v)
+        ),
+    )
+}
+
+/// A `failed` version: the service's code and message, plus what usually fixes it.
+fn failed_diagnostic(v: &AgentVersion) -> Diagnostic {
+    let (code, message) = v.error.as_ref().map_or(("", ""), |e| (e.code.as_str(), e.message.as_str()));
+    let image_problem = matches!(
+        code,
+        "ImageError" | "image_pull_failed" | "InvalidAcrPullCredentials" | "UnauthorizedAcrPull" | "AcrImageNotFound" | "RegistryNotFound"
+    );
+    let hint = match code {
+        _ if image_problem => {
+            "The service could not pull the image. Check that the image path and tag exist in the registry, and that the project's managed identity holds the AcrPull (Container Registry Repository Reader) role on it."
+        }
+        "CodeError" => "The service could not prepare the agent's code or its dependencies.",
+        "SubscriptionIsNotRegistered" => "Register the required resource provider on the subscription, then apply again.",
+        _ => "Check the container: it must start and answer the platform's health probes (/liveness, /readiness) on its protocol port.",
+    };
+    let what = if code.is_empty() && message.is_empty() {
+        "no error details".to_owned()
+    } else {
+        format!("{code}: {message}")
+    };
+    let d = Diagnostic::error(
+        "Hosted agent version failed to provision",
+        format!(
+            "Version {} of agent {:?} reported status \"failed\" ({what}).\n\n{hint}\n\nThe version is kept in the state as tainted, so the next apply replaces it.",
+            v.version, v.name
+        ),
+    );
+    // Terraform underlines the image line when the image is what failed.
+    if image_problem { d.at(AttrPath::root("image")) } else { d }
+}
+
+async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
+    let current = req.current_state;
+    let private = Private::decode(&req.private);
+    let mut resp = ReadResponse { new_state: current.clone(), private: req.private, diagnostics: Diagnostics::new() };
+    let (Some(agent), Some(version)) = (current.get("agent_name").as_str(), current.get("version").as_str()) else {
+        return resp;
+    };
+    let deadline = Instant::now() + timeout(&current, "read", DEFAULT_READ_TIMEOUT);
+    let mut attempts = 0;
+    loop {
+        match c.client.get_version(agent, version, deadline).await {
+            Ok(v) if is_gone(&v) => {
+                tracing::warn!(agent, version, status = %status_str(&v), "hosted agent version is being deleted; removing it from state");
+                resp.new_state = Value::Null;
+            }
+            Ok(v) => resp.new_state = state_from_version(&v, Some(&current)),
+            Err(e) if e.is_not_found() && private.is_fresh() && attempts < FRESH_404_RETRIES => {
+                attempts += 1;
+                tokio::select! {
+                    _ = ctx.cancel.cancelled() => return resp,
+                    _ = tokio::time::sleep(Duration::from_millis(200 * u64::from(attempts))) => {}
+                }
+                continue;
+            }
+            Err(e) if e.is_not_found() => {
+                tracing::warn!(agent, version, "hosted agent version no longer exists; removing it from state");
+                resp.new_state = Value::Null;
+            }
+            Err(e) => resp.diagnostics.push(api_errors::diagnostic(&format!("read hosted agent version {}", version_label(&current)), &e)),
+        }
+        return resp;
+    }
+}
+
+async fn delete(c: &Configured, prior: Value) -> ApplyResponse {
+    let mut resp = ApplyResponse::default();
+    let (Some(agent), Some(version)) = (prior.get("agent_name").as_str(), prior.get("version").as_str()) else {
+        return resp;
+    };
+    let force = prior.get("force_delete").as_bool().unwrap_or(false);
+    let deadline = Instant::now() + timeout(&prior, "delete", DEFAULT_DELETE_TIMEOUT);
+    match c.client.delete_version(agent, version, force, deadline).await {
+        Ok(()) => tracing::info!(agent, version, force, "hosted agent version deleted"),
+        Err(e) if e.is_not_found() => tracing::info!(agent, version, "hosted agent version already gone"),
+        Err(e) if e.kind == ErrorKind::Conflict => {
+            resp.diagnostics.push(
+                Diagnostic::error(
+                    "Hosted agent version has active sessions",
+                    format!(
+                        "The service refused to delete version {version} of agent {agent:?} because it still has active sessions ({}). Wait for the sessions to end, or set force_delete = true (and apply) to delete it together with its sessions.",
+                        conflict_text(&e)
+                    ),
+                )
+                .at(AttrPath::root("force_delete")),
+            );
+            resp.new_state = prior;
+        }
+        Err(e) => {
+            resp.diagnostics.push(api_errors::diagnostic(&format!("delete hosted agent version {agent}/{version}"), &e));
+            resp.new_state = prior;
+        }
+    }
+    resp
+}
+
+fn conflict_text(e: &Error) -> String {
+    if e.message.is_empty() { e.to_string() } else { e.message.clone() }
+}
+
+#[cfg(test)]
+#[path = "hosted_agent_version_tests.rs"]
+mod tests;
