@@ -11,6 +11,7 @@
 
 pub mod agents;
 pub mod data_sources;
+pub mod docs;
 pub mod domain;
 pub mod emulator;
 pub mod framework;
