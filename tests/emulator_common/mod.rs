@@ -1,0 +1,165 @@
+//! Shared helpers for the emulator's integration tests: start the real binary, read its
+//! endpoint line, get tokens, and talk to it with reqwest.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub const GEN_A: &str = "2025-11-15-preview";
+pub const GEN_B: &str = "v1";
+
+pub struct Emulator {
+    pub child: Child,
+    /// Project endpoint, e.g. `http://127.0.0.1:PORT/api/projects/demo`.
+    pub endpoint: String,
+    /// Scheme + host + port.
+    pub base: String,
+    pub client: reqwest::Client,
+    pub stderr_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Emulator {
+    pub fn start(args: &[&str]) -> Emulator {
+        Self::start_with_client(args, |b| b)
+    }
+
+    pub fn start_with_client(
+        args: &[&str],
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+    ) -> Emulator {
+        let dir = tempfile::tempdir().unwrap();
+        let stderr_path = dir.path().join("stderr.log");
+        let stderr = std::fs::File::create(&stderr_path).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_azureai-emulator"))
+            .args(["--listen", "127.0.0.1:0", "--project", "demo"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start azureai-emulator");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("no endpoint line; stderr: {}", std::fs::read_to_string(&stderr_path).unwrap_or_default())
+        });
+        let endpoint = line.trim().to_string();
+        assert!(
+            endpoint.ends_with("/api/projects/demo"),
+            "first stdout line must be the endpoint, got {endpoint:?}; stderr: {}",
+            std::fs::read_to_string(&stderr_path).unwrap_or_default()
+        );
+        let base = endpoint.trim_end_matches("/api/projects/demo").to_string();
+        let builder = reqwest::Client::builder()
+            .retry(reqwest::retry::never())
+            .timeout(Duration::from_secs(20));
+        let client = configure(builder).build().unwrap();
+        Emulator { child, endpoint, base, client, stderr_path, _dir: dir }
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    pub async fn token_for(&self, resource: &str) -> String {
+        let r = self
+            .client
+            .get(format!("{}/msi/token", self.base))
+            .query(&[("api-version", "2019-08-01"), ("resource", resource)])
+            .header("x-identity-header", "emulator")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        assert!(v["expires_on"].is_string(), "App Service sends expires_on as a string");
+        v["access_token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn token(&self) -> String {
+        self.token_for("https://ai.azure.com").await
+    }
+
+    /// An authorized agents API call; returns status and JSON body (Null when empty).
+    pub async fn call(&self, token: &str, method: &str, path: &str, api_version: &str, body: Option<Value>) -> (u16, Value) {
+        let resp = self.send(token, method, path, api_version, body).await.expect("request failed");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() };
+        (status, v)
+    }
+
+    pub async fn send(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        api_version: &str,
+        body: Option<Value>,
+    ) -> reqwest::Result<reqwest::Response> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{}{}{}api-version={}", self.endpoint, path, sep, api_version);
+        let mut req = self
+            .client
+            .request(method.parse().unwrap(), url)
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await
+    }
+
+    pub async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.client.request(method.parse().unwrap(), format!("{}/_emulator/{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        assert!(resp.status().is_success(), "control call {path} failed: {}", resp.status());
+        let text = resp.text().await.unwrap();
+        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.control("GET", "stats", None).await
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn gen_a_body(image: &str) -> Value {
+    json!({"definition": {"kind": "hosted", "image": image, "cpu": "1", "memory": "2Gi",
+        "container_protocol_versions": [{"protocol": "responses", "version": "v1"}],
+        "environment_variables": {"MODEL_NAME": "gpt-4o-mini"},
+        "tools": [{"type": "code_interpreter"}]}})
+}
+
+pub fn gen_b_body(image: &str) -> Value {
+    json!({"description": "nightly", "metadata": {"git_sha": "9f2c1e0"},
+        "definition": {"kind": "hosted", "cpu": "0.5", "memory": "1Gi",
+        "container_configuration": {"image": image},
+        "protocol_versions": [{"protocol": "responses", "version": "1.0.0"}]}})
+}
+
+pub fn temp_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
