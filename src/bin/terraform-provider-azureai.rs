@@ -27,6 +27,12 @@ struct Cli {
 fn main() -> ExitCode {
     // Before any rustls config exists: aws-lc-rs is the single crypto provider of this binary.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    // `docs [--check]`: the registry docs generator (src/docs), kept out of the plugin CLI.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("docs") {
+        let code = azureai::docs::cli(&*azureai::provider::new_provider(), &args[2..]);
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = Cli::parse();
     azureai::logging::init();
 
