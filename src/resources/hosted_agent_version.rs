@@ -199,8 +199,10 @@ impl Resource for HostedAgentVersion {
             resp.planned_state = planned;
             return resp;
         }
+        // Defaults follow the configuration, not the prior state: removing `cpu = "2"` from the
+        // configuration means the default again (a new version), not "keep 2".
         for (name, default) in [("cpu", Value::string(DEFAULT_CPU)), ("memory", Value::string(DEFAULT_MEMORY)), ("force_delete", Value::Bool(false))] {
-            if planned.get(name).is_null() {
+            if req.config.get(name).is_null() {
                 planned.set(name, default);
             }
         }

@@ -224,3 +224,12 @@ fn failed_versions_quote_the_service_and_hint_at_acr_pull() {
     assert!(d.detail.contains("AcrPull"));
     assert_eq!(d.path, Some(AttrPath::root("image")));
 }
+
+#[tokio::test]
+async fn removing_an_optional_argument_means_its_default_again() {
+    let prior = applied(&config(&[("cpu", Value::string("2")), ("memory", Value::string("4Gi")), ("force_delete", Value::Bool(true))]));
+    let r = plan(&prior, &config(&[("memory", Value::string("4Gi"))])).await;
+    assert_eq!(r.planned_state.get("cpu"), &Value::string("1"));
+    assert_eq!(r.planned_state.get("force_delete"), &Value::Bool(false));
+    assert_eq!(r.requires_replace, vec![AttrPath::root("cpu")]);
+}
