@@ -11,8 +11,11 @@ use clap::Parser;
 /// The first line written to stdout is the project endpoint, e.g.
 /// `http://127.0.0.1:PORT/api/projects/demo`; everything else (one line per request) goes to stderr.
 /// Test-control endpoints live under `/_emulator/` (stats, reset-stats, sessions, state).
+/// Deleting the last version of an agent removes the agent as well (an agent object always shows
+/// `versions.latest`); version numbers are still never reused for that name.
+/// Later occurrences of an option override earlier ones.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "azureai-emulator", version, about, long_about = None)]
+#[command(name = "azureai-emulator", version, about, args_override_self = true)]
 pub struct Options {
     /// Address to listen on. Port 0 picks a free port. Only loopback addresses are accepted
     /// unless --allow-remote is given.
