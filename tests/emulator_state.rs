@@ -141,3 +141,40 @@ fn non_loopback_listen_is_refused_without_allow_remote() {
         .unwrap();
     assert!(!out.status.success(), "rates above 1 are refused");
 }
+
+#[tokio::test]
+async fn concurrent_creates_get_unique_numbers_and_are_all_persisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let state_arg = state.to_str().unwrap();
+    let mut emu = Emulator::start(&["--state-file", state_arg, "--provision-delay-ms", "0"]);
+    let token = emu.token().await;
+    let emu_ref = &emu;
+    let creates = (0..40).map(|i| {
+        let token = token.clone();
+        async move {
+            let (status, v) = emu_ref
+                .call(&token, "POST", "/agents/crowd/versions", GEN_B, Some(gen_b_body(&format!("a.io/x:{i}"))))
+                .await;
+            assert_eq!(status, 200, "{v}");
+            v["version"].as_str().unwrap().parse::<u64>().unwrap()
+        }
+    });
+    let mut numbers = futures::future::join_all(creates).await;
+    numbers.sort();
+    assert_eq!(numbers, (1..=40).collect::<Vec<u64>>());
+    emu.kill();
+    let on_disk: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(on_disk["agents"]["crowd"]["versions"].as_object().unwrap().len(), 40);
+}
+
+#[tokio::test]
+async fn oversized_body_gets_the_error_shape() {
+    let emu = Emulator::start(&[]);
+    let token = emu.token().await;
+    let mut body = gen_b_body("a.io/x:1");
+    body["description"] = json!("x".repeat(3 * 1024 * 1024));
+    let (status, v) = emu.call(&token, "POST", "/agents/big/versions", GEN_B, Some(body)).await;
+    assert_eq!(status, 413);
+    assert_eq!(v["error"]["code"], "request_too_large");
+}

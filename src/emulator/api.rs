@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -21,7 +21,22 @@ use super::validation;
 type Q = Query<HashMap<String, String>>;
 type ApiResult = Result<Response, ApiError>;
 
-fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
+/// The request body, with axum's own rejections (e.g. over the 2 MB body limit) turned into
+/// the service's error shape instead of plain text.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Bytes::from_request(req, state).await.map(RawBody).map_err(|e| {
+            let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { "request_too_large" } else { "bad_request" };
+            ApiError::new(e.status(), code, e.body_text())
+        })
+    }
+}
+
+fn parse_body(RawBody(body): &RawBody) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("The request body is not valid JSON: {e}."))
     })
@@ -98,7 +113,7 @@ pub async fn list_agents(State(app): State<Arc<AppState>>, Extension(g): Extensi
 }
 
 /// `POST /agents`: create the agent and its version 1.
-pub async fn create_agent(State(app): State<Arc<AppState>>, Extension(g): Extension<Generation>, body: Bytes) -> ApiResult {
+pub async fn create_agent(State(app): State<Arc<AppState>>, Extension(g): Extension<Generation>, body: RawBody) -> ApiResult {
     let body = parse_body(&body)?;
     let obj = validation::body_object(&body)?;
     let name = match obj.get("name") {
@@ -137,7 +152,7 @@ pub async fn update_agent(
     State(app): State<Arc<AppState>>,
     Extension(g): Extension<Generation>,
     Path((_, name)): Path<(String, String)>,
-    body: Bytes,
+    body: RawBody,
 ) -> ApiResult {
     if let Some((agent_name, action)) = name.rsplit_once(':') {
         let state = match action {
@@ -170,7 +185,7 @@ pub async fn patch_agent(
     State(app): State<Arc<AppState>>,
     Extension(g): Extension<Generation>,
     Path((_, name)): Path<(String, String)>,
-    body: Bytes,
+    body: RawBody,
 ) -> ApiResult {
     let body = parse_body(&body)?;
     let obj = validation::body_object(&body)?;
@@ -240,7 +255,7 @@ pub async fn create_version(
     State(app): State<Arc<AppState>>,
     Extension(g): Extension<Generation>,
     Path((_, name)): Path<(String, String)>,
-    body: Bytes,
+    body: RawBody,
 ) -> ApiResult {
     validation::agent_name(&name, "agent_name")?;
     let body = parse_body(&body)?;

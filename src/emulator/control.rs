@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::api::RawBody;
 use super::errors::ApiError;
 use super::generation::Generation;
 use super::render;
@@ -27,7 +27,7 @@ pub async fn reset_stats(State(app): State<Arc<AppState>>) -> Response {
 pub async fn set_sessions(
     State(app): State<Arc<AppState>>,
     Path((name, version)): Path<(String, String)>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let active = serde_json::from_slice::<Value>(&body)
         .ok()

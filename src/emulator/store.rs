@@ -259,7 +259,7 @@ impl Store {
         let mut next = guard.clone();
         let out = f(&mut next)?;
         if let Some(p) = &self.path {
-            persist(p, &next).map_err(|e| {
+            blocking(|| persist(p, &next)).map_err(|e| {
                 tracing::error!("persisting state failed: {e}");
                 ApiError::new(
                     axum::http::StatusCode::INTERNAL_SERVER_ERROR,
@@ -274,6 +274,16 @@ impl Store {
 
     pub fn token_key(&self) -> Vec<u8> {
         self.read(|s| super::digest::unhex(&s.token_key).unwrap_or_else(|| s.token_key.as_bytes().to_vec()))
+    }
+}
+
+/// Runs file I/O (write + fsync) without stalling the async runtime's other tasks: on a
+/// multi-threaded runtime the worker hands its other tasks away while it blocks.
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 
