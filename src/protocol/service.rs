@@ -43,6 +43,9 @@ impl ProviderService {
         self.stop.clone()
     }
 
+    // Assigned rather than built with a literal so fields the framework adds to Ctx later
+    // keep their defaults without touching this layer.
+    #[allow(clippy::field_reassign_with_default)]
     fn ctx(&self) -> Ctx {
         let mut ctx = Ctx::default();
         ctx.cancel = self.stop.child_token();
