@@ -3,6 +3,8 @@
 //! Plain TCP rather than a framework so a test can also drop or stall a connection.
 #![allow(dead_code)]
 
+pub mod emulator;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
