@@ -610,3 +610,18 @@ async fn invalid_path_segments_are_rejected_before_sending() {
     assert_eq!(err.kind, ErrorKind::Validation);
     assert!(mock.seen().is_empty());
 }
+
+/// Resources await these calls inside `async_trait` methods, which need `Send` futures; this
+/// fails to compile if a client future stops being `Send`.
+#[allow(dead_code)]
+fn client_futures_are_send(c: &Client, req: &CreateVersionRequest) {
+    fn send<T: Send>(_: T) {}
+    let d = soon();
+    send(c.create_version("a", req, d));
+    send(c.get_version("a", "1", d));
+    send(c.list_versions("a", d));
+    send(c.find_by_creation_token("a", "t", d));
+    send(c.delete_version("a", "1", true, d));
+    send(c.get_agent("a", d));
+    send(c.delete_agent("a", true, d));
+}

@@ -33,8 +33,14 @@ fn request(image: &str, api: ApiVersion) -> CreateVersionRequest {
             image: image.into(),
             cpu: "1".into(),
             memory: "2Gi".into(),
-            protocol_versions: vec![ProtocolVersion { protocol: "responses".into(), version: version.into() }],
-            environment_variables: BTreeMap::from([("MODEL".to_string(), "gpt-5-mini".to_string())]),
+            protocol_versions: vec![ProtocolVersion {
+                protocol: "responses".into(),
+                version: version.into(),
+            }],
+            environment_variables: BTreeMap::from([(
+                "MODEL".to_string(),
+                "gpt-5-mini".to_string(),
+            )]),
             ..HostedDefinition::default()
         },
     }
@@ -48,9 +54,16 @@ fn client_for(emu: &Emulator, api: ApiVersion, retry: RetryPolicy) -> Client {
     Client::with_http_client(opts, emu.http.clone()).unwrap()
 }
 
-async fn wait_terminal(client: &Client, agent: &str, version: &str) -> azureai::agents::AgentVersion {
+async fn wait_terminal(
+    client: &Client,
+    agent: &str,
+    version: &str,
+) -> azureai::agents::AgentVersion {
     for _ in 0..200 {
-        let v = client.get_version(agent, version, deadline()).await.unwrap();
+        let v = client
+            .get_version(agent, version, deadline())
+            .await
+            .unwrap();
         if v.status.as_ref().is_some_and(VersionStatus::is_terminal) {
             return v;
         }
@@ -80,8 +93,18 @@ async fn every_operation_on_gen_b() {
     let emu = Emulator::start(&["--provision-delay-ms", "50"]);
     let client = emu.client(RetryPolicy::fast_for_tests());
     let req = request("acr.io/orders:1", ApiVersion::V1);
-    let created = client.create_version("orders-bot", &req, deadline()).await.unwrap();
-    assert_eq!((created.name.as_str(), created.version.as_str(), created.id.as_str()), ("orders-bot", "1", "orders-bot:1"));
+    let created = client
+        .create_version("orders-bot", &req, deadline())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            created.name.as_str(),
+            created.version.as_str(),
+            created.id.as_str()
+        ),
+        ("orders-bot", "1", "orders-bot:1")
+    );
     assert_eq!(created.status, Some(VersionStatus::Creating));
     assert_eq!(created.definition, req.definition);
     assert_eq!(created.metadata, req.metadata);
@@ -90,25 +113,86 @@ async fn every_operation_on_gen_b() {
     let active = wait_terminal(&client, "orders-bot", "1").await;
     assert_eq!(active.status, Some(VersionStatus::Active));
 
-    let second = client.create_version("orders-bot", &request("acr.io/orders:2", ApiVersion::V1), deadline()).await.unwrap();
+    let second = client
+        .create_version(
+            "orders-bot",
+            &request("acr.io/orders:2", ApiVersion::V1),
+            deadline(),
+        )
+        .await
+        .unwrap();
     assert_eq!(second.version, "2");
-    let listed = client.list_versions("orders-bot", deadline()).await.unwrap();
-    assert_eq!(listed.iter().map(|v| v.version.as_str()).collect::<Vec<_>>(), ["1", "2"]);
+    let listed = client
+        .list_versions("orders-bot", deadline())
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect::<Vec<_>>(),
+        ["1", "2"]
+    );
     let agent = client.get_agent("orders-bot", deadline()).await.unwrap();
     assert_eq!(agent.versions.latest.unwrap().version, "2");
 
-    let found = client.find_by_creation_token("orders-bot", req.creation_token_value().unwrap(), deadline()).await.unwrap();
+    let found = client
+        .find_by_creation_token(
+            "orders-bot",
+            req.creation_token_value().unwrap(),
+            deadline(),
+        )
+        .await
+        .unwrap();
     assert_eq!(found.unwrap().version, "1");
-    assert!(client.find_by_creation_token("orders-bot", "0000", deadline()).await.unwrap().is_none());
-    assert!(client.find_by_creation_token("no-such-agent", "0000", deadline()).await.unwrap().is_none());
+    assert!(
+        client
+            .find_by_creation_token("orders-bot", "0000", deadline())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        client
+            .find_by_creation_token("no-such-agent", "0000", deadline())
+            .await
+            .unwrap()
+            .is_none()
+    );
 
-    client.delete_version("orders-bot", "1", false, deadline()).await.unwrap();
-    let gone = client.get_version("orders-bot", "1", deadline()).await.unwrap_err();
+    client
+        .delete_version("orders-bot", "1", false, deadline())
+        .await
+        .unwrap();
+    let gone = client
+        .get_version("orders-bot", "1", deadline())
+        .await
+        .unwrap_err();
     assert_eq!((gone.kind, gone.status), (ErrorKind::NotFound, Some(404)));
-    assert!(gone.request_id.is_some(), "the emulator's x-request-id is surfaced");
-    client.delete_agent("orders-bot", false, deadline()).await.unwrap();
-    assert_eq!(client.get_agent("orders-bot", deadline()).await.unwrap_err().kind, ErrorKind::NotFound);
-    assert_eq!(client.delete_version("orders-bot", "2", false, deadline()).await.unwrap_err().kind, ErrorKind::NotFound);
+    assert!(
+        gone.request_id.is_some(),
+        "the emulator's x-request-id is surfaced"
+    );
+    client
+        .delete_agent("orders-bot", false, deadline())
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .get_agent("orders-bot", deadline())
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        client
+            .delete_version("orders-bot", "2", false, deadline())
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::NotFound
+    );
 }
 
 #[tokio::test]
@@ -116,26 +200,65 @@ async fn every_operation_on_gen_a_writes_the_gen_a_spelling() {
     let emu = Emulator::start(&[]);
     let client = client_for(&emu, ApiVersion::Preview, RetryPolicy::fast_for_tests());
     let req = request("acr.io/legacy:3", ApiVersion::Preview);
-    let created = client.create_version("legacy", &req, deadline()).await.unwrap();
+    let created = client
+        .create_version("legacy", &req, deadline())
+        .await
+        .unwrap();
     assert_eq!(created.definition.image, "acr.io/legacy:3");
-    assert_eq!(created.definition.protocol_versions, req.definition.protocol_versions);
+    assert_eq!(
+        created.definition.protocol_versions,
+        req.definition.protocol_versions
+    );
     let stored = stored_versions(&emu.state().await, "legacy");
     assert_eq!(stored.len(), 1, "{stored:?}");
     let body = stored[0].get("body").unwrap_or(&stored[0]);
     let def = &body["definition"];
-    assert_eq!(def["image"], "acr.io/legacy:3", "Gen A body stored as sent: {def}");
+    assert_eq!(
+        def["image"], "acr.io/legacy:3",
+        "Gen A body stored as sent: {def}"
+    );
     assert!(def.get("container_protocol_versions").is_some(), "{def}");
-    assert_eq!(client.get_version("legacy", "1", deadline()).await.unwrap().definition, req.definition);
-    assert_eq!(client.list_versions("legacy", deadline()).await.unwrap().len(), 1);
-    client.delete_version("legacy", "1", false, deadline()).await.unwrap();
-    assert!(client.list_versions("legacy", deadline()).await.map(|v| v.is_empty()).unwrap_or_else(|e| e.is_not_found()));
+    assert_eq!(
+        client
+            .get_version("legacy", "1", deadline())
+            .await
+            .unwrap()
+            .definition,
+        req.definition
+    );
+    assert_eq!(
+        client
+            .list_versions("legacy", deadline())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    client
+        .delete_version("legacy", "1", false, deadline())
+        .await
+        .unwrap();
+    assert!(
+        client
+            .list_versions("legacy", deadline())
+            .await
+            .map(|v| v.is_empty())
+            .unwrap_or_else(|e| e.is_not_found())
+    );
 }
 
 #[tokio::test]
 async fn a_failing_image_ends_failed_with_the_service_error() {
     let emu = Emulator::start(&["--provision-delay-ms", "20"]);
     let client = emu.client(RetryPolicy::fast_for_tests());
-    client.create_version("pull", &request("acr.io/app:missing-tag", ApiVersion::V1), deadline()).await.unwrap();
+    client
+        .create_version(
+            "pull",
+            &request("acr.io/app:missing-tag", ApiVersion::V1),
+            deadline(),
+        )
+        .await
+        .unwrap();
     let v = wait_terminal(&client, "pull", "1").await;
     assert_eq!(v.status, Some(VersionStatus::Failed));
     assert_eq!(v.error.unwrap().code, "ImageError");
@@ -147,15 +270,29 @@ async fn paging_reads_every_page() {
     let client = emu.client(RetryPolicy::fast_for_tests());
     const N: usize = 205;
     for i in 0..N {
-        client.create_version("many", &request(&format!("acr.io/many:{i}"), ApiVersion::V1), deadline()).await.unwrap();
+        client
+            .create_version(
+                "many",
+                &request(&format!("acr.io/many:{i}"), ApiVersion::V1),
+                deadline(),
+            )
+            .await
+            .unwrap();
     }
     emu.reset_stats().await;
     let all = client.list_versions("many", deadline()).await.unwrap();
     assert_eq!(all.len(), N);
     let versions: Vec<u64> = all.iter().map(|v| v.version.parse().unwrap()).collect();
-    assert_eq!(versions, (1..=N as u64).collect::<Vec<_>>(), "oldest first, no gaps or repeats");
+    assert_eq!(
+        versions,
+        (1..=N as u64).collect::<Vec<_>>(),
+        "oldest first, no gaps or repeats"
+    );
     let pages = emu.route_count(LIST).await;
-    assert!((3..=4).contains(&pages), "205 versions at 100 per page take 3 pages (+1 empty end page), got {pages}");
+    assert!(
+        (3..=4).contains(&pages),
+        "205 versions at 100 per page take 3 pages (+1 empty end page), got {pages}"
+    );
 }
 
 #[tokio::test]
@@ -165,27 +302,61 @@ async fn error_classes() {
     // 400: validation, with the service's code and message, never retried.
     let mut bad = request("acr.io/app:1", ApiVersion::V1);
     bad.definition.cpu = "lots".into();
-    let err = client.create_version("valid-name", &bad, deadline()).await.unwrap_err();
-    assert_eq!((err.kind, err.status), (ErrorKind::Validation, Some(400)), "{err}");
+    let err = client
+        .create_version("valid-name", &bad, deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.status),
+        (ErrorKind::Validation, Some(400)),
+        "{err}"
+    );
     assert!(err.code.is_some() && !err.message.is_empty(), "{err:?}");
-    let err = client.create_version("-bad-name-", &request("acr.io/app:1", ApiVersion::V1), deadline()).await.unwrap_err();
+    let err = client
+        .create_version(
+            "-bad-name-",
+            &request("acr.io/app:1", ApiVersion::V1),
+            deadline(),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Validation, "{err}");
     assert_eq!(emu.route_count(CREATE).await, 2);
     assert_eq!(emu.stats().await["writes"], 0);
 
     // 409: active sessions block a delete without force; force deletes.
-    client.create_version("busy", &request("acr.io/app:1", ApiVersion::V1), deadline()).await.unwrap();
+    client
+        .create_version("busy", &request("acr.io/app:1", ApiVersion::V1), deadline())
+        .await
+        .unwrap();
     emu.set_sessions("busy", "1", 2).await;
-    let err = client.delete_version("busy", "1", false, deadline()).await.unwrap_err();
-    assert_eq!((err.kind, err.status), (ErrorKind::Conflict, Some(409)), "{err}");
-    client.delete_version("busy", "1", true, deadline()).await.unwrap();
+    let err = client
+        .delete_version("busy", "1", false, deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.status),
+        (ErrorKind::Conflict, Some(409)),
+        "{err}"
+    );
+    client
+        .delete_version("busy", "1", true, deadline())
+        .await
+        .unwrap();
 
     // 401: a token the emulator did not issue. The token text never appears in the error.
-    let mut opts = ClientOptions::new(emu.endpoint.clone(), std::sync::Arc::new(FixedToken("forged-SECRET-token")));
+    let mut opts = ClientOptions::new(
+        emu.endpoint.clone(),
+        std::sync::Arc::new(FixedToken("forged-SECRET-token")),
+    );
     opts.retry = RetryPolicy::fast_for_tests();
     let forged = Client::with_http_client(opts, emu.http.clone()).unwrap();
     let err = forged.get_agent("busy", deadline()).await.unwrap_err();
-    assert_eq!((err.kind, err.status), (ErrorKind::Unauthorized, Some(401)), "{err}");
+    assert_eq!(
+        (err.kind, err.status),
+        (ErrorKind::Unauthorized, Some(401)),
+        "{err}"
+    );
     for text in [err.to_string(), format!("{err:?}")] {
         assert!(!text.contains("forged-SECRET-token"), "{text}");
     }
@@ -196,29 +367,59 @@ struct FixedToken(&'static str);
 
 #[async_trait::async_trait]
 impl azure_core::credentials::TokenCredential for FixedToken {
-    async fn get_token(&self, _: &[&str], _: Option<azure_core::credentials::TokenRequestOptions<'_>>) -> azure_core::Result<azure_core::credentials::AccessToken> {
-        Ok(azure_core::credentials::AccessToken::new(self.0, azure_core::time::OffsetDateTime::now_utc() + time::Duration::hours(1)))
+    async fn get_token(
+        &self,
+        _: &[&str],
+        _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+        Ok(azure_core::credentials::AccessToken::new(
+            self.0,
+            azure_core::time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ))
     }
 }
 
 #[tokio::test]
 async fn throttling_is_retried_exactly_max_retries_times() {
     let emu = Emulator::start(&["--fault-429", "1.0", "--seed", "1"]);
-    let policy = RetryPolicy { max_retries: 4, ..RetryPolicy::fast_for_tests() };
-    let err = emu.client(policy).get_version("x", "1", deadline()).await.unwrap_err();
-    assert_eq!((err.kind, err.status), (ErrorKind::Throttled, Some(429)), "{err}");
+    let policy = RetryPolicy {
+        max_retries: 4,
+        ..RetryPolicy::fast_for_tests()
+    };
+    let err = emu
+        .client(policy)
+        .get_version("x", "1", deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.status),
+        (ErrorKind::Throttled, Some(429)),
+        "{err}"
+    );
     assert_eq!(emu.route_count(GET).await, 5);
 }
 
 #[tokio::test]
 async fn server_errors_are_retried_exactly_max_retries_times() {
     let emu = Emulator::start(&["--fault-5xx", "1.0", "--seed", "2"]);
-    let policy = RetryPolicy { max_retries: 3, ..RetryPolicy::fast_for_tests() };
-    let err = emu.client(policy).create_version("x", &request("acr.io/a:1", ApiVersion::V1), deadline()).await.unwrap_err();
+    let policy = RetryPolicy {
+        max_retries: 3,
+        ..RetryPolicy::fast_for_tests()
+    };
+    let err = emu
+        .client(policy)
+        .create_version("x", &request("acr.io/a:1", ApiVersion::V1), deadline())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Server, "{err}");
-    // A 5xx may have been processed, so every retry of the create first looks for it.
-    assert_eq!(emu.route_count(CREATE).await, 4);
-    assert_eq!(emu.route_count(LIST).await, 3 * 4, "each lookup is itself retried 3 times");
+    // A 5xx may have been processed, so every retry of the create first looks for it; as the
+    // lookups fail too, the create is never sent a second time.
+    assert_eq!(emu.route_count(CREATE).await, 1);
+    assert_eq!(
+        emu.route_count(LIST).await,
+        3 * 4,
+        "3 lookups, each itself tried 4 times"
+    );
     assert_eq!(emu.stats().await["writes"], 0);
 }
 
@@ -227,8 +428,15 @@ async fn lost_create_responses_never_make_a_second_version() {
     // Every response is lost: the first create lands, and every later attempt looks it up
     // (and loses those responses too) instead of creating again.
     let emu = Emulator::start(&["--fault-drop", "1.0", "--seed", "3"]);
-    let policy = RetryPolicy { max_retries: 2, ..RetryPolicy::fast_for_tests() };
-    let err = emu.client(policy).create_version("lost", &request("acr.io/a:1", ApiVersion::V1), deadline()).await.unwrap_err();
+    let policy = RetryPolicy {
+        max_retries: 2,
+        ..RetryPolicy::fast_for_tests()
+    };
+    let err = emu
+        .client(policy)
+        .create_version("lost", &request("acr.io/a:1", ApiVersion::V1), deadline())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Transport, "{err}");
     assert_eq!(emu.route_count(CREATE).await, 1);
     assert_eq!(emu.route_count(LIST).await, 2 * 3);
@@ -239,14 +447,29 @@ async fn lost_create_responses_never_make_a_second_version() {
 #[tokio::test]
 async fn mixed_faults_still_create_each_version_once() {
     for seed in ["11", "12"] {
-        let emu = Emulator::start(&["--fault-429", "0.3", "--fault-5xx", "0.1", "--fault-drop", "0.1", "--seed", seed]);
-        let policy = RetryPolicy { max_retries: 30, ..RetryPolicy::fast_for_tests() };
+        let emu = Emulator::start(&[
+            "--fault-429",
+            "0.3",
+            "--fault-5xx",
+            "0.1",
+            "--fault-drop",
+            "0.1",
+            "--seed",
+            seed,
+        ]);
+        let policy = RetryPolicy {
+            max_retries: 30,
+            ..RetryPolicy::fast_for_tests()
+        };
         let client = emu.client(policy);
         let mut tokens = HashSet::new();
         for i in 0..20 {
             let req = request(&format!("acr.io/soak:{i}"), ApiVersion::V1);
             tokens.insert(req.creation_token_value().unwrap().to_string());
-            let v = client.create_version("soak", &req, deadline()).await.unwrap();
+            let v = client
+                .create_version("soak", &req, deadline())
+                .await
+                .unwrap();
             assert_eq!(v.creation_token(), req.creation_token_value());
         }
         let stats = emu.stats().await;
@@ -254,10 +477,16 @@ async fn mixed_faults_still_create_each_version_once() {
         let stored = stored_versions(&emu.state().await, "soak");
         assert_eq!(stored.len(), 20, "seed {seed}");
         let listed = client.list_versions("soak", deadline()).await.unwrap();
-        let seen: HashSet<String> = listed.iter().filter_map(|v| v.creation_token().map(str::to_string)).collect();
+        let seen: HashSet<String> = listed
+            .iter()
+            .filter_map(|v| v.creation_token().map(str::to_string))
+            .collect();
         assert_eq!(seen, tokens, "seed {seed}: every version once");
         let faults = &stats["faults"];
-        assert!(faults.as_object().is_some_and(|f| !f.is_empty()), "seed {seed}: faults were injected: {stats}");
+        assert!(
+            faults.as_object().is_some_and(|f| !f.is_empty()),
+            "seed {seed}: faults were injected: {stats}"
+        );
     }
 }
 
@@ -266,13 +495,30 @@ async fn tls_mode_with_the_written_certificate() {
     let emu = Emulator::start(&["--tls"]);
     assert_eq!(emu.endpoint.scheme(), "https");
     let client = emu.client(RetryPolicy::fast_for_tests());
-    let v = client.create_version("secure", &request("acr.io/s:1", ApiVersion::V1), deadline()).await.unwrap();
+    let v = client
+        .create_version("secure", &request("acr.io/s:1", ApiVersion::V1), deadline())
+        .await
+        .unwrap();
     assert_eq!(v.version, "1");
     // Without the certificate the handshake fails before any request is made.
     let mut opts = ClientOptions::new(emu.endpoint.clone(), emu.credential());
-    opts.retry = RetryPolicy { max_retries: 1, ..RetryPolicy::fast_for_tests() };
-    let untrusting = Client::with_http_client(opts, azureai::agents::build_http_client_trusting(None).unwrap()).unwrap();
-    assert_eq!(untrusting.get_agent("secure", deadline()).await.unwrap_err().kind, ErrorKind::Transport);
+    opts.retry = RetryPolicy {
+        max_retries: 1,
+        ..RetryPolicy::fast_for_tests()
+    };
+    let untrusting = Client::with_http_client(
+        opts,
+        azureai::agents::build_http_client_trusting(None).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        untrusting
+            .get_agent("secure", deadline())
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::Transport
+    );
 }
 
 #[tokio::test]
@@ -281,9 +527,20 @@ async fn a_restart_with_a_state_file_is_ridden_out() {
     let state = dir.path().join("state.json").to_string_lossy().to_string();
     let emu = Emulator::start_in(dir, &["--state-file", &state]);
     let port = emu.port();
-    let policy = RetryPolicy { max_retries: 40, max_delay: Duration::from_millis(100), ..RetryPolicy::fast_for_tests() };
+    let policy = RetryPolicy {
+        max_retries: 40,
+        max_delay: Duration::from_millis(100),
+        ..RetryPolicy::fast_for_tests()
+    };
     let client = emu.client(policy);
-    client.create_version("durable", &request("acr.io/d:1", ApiVersion::V1), deadline()).await.unwrap();
+    client
+        .create_version(
+            "durable",
+            &request("acr.io/d:1", ApiVersion::V1),
+            deadline(),
+        )
+        .await
+        .unwrap();
 
     let dir = emu.stop();
     let listen = format!("127.0.0.1:{port}");
@@ -293,9 +550,19 @@ async fn a_restart_with_a_state_file_is_ridden_out() {
     });
     // Issued while the emulator is down: connection refused, retried until it is back, and the
     // token issued before the restart is still accepted.
-    let v = client.get_version("durable", "1", deadline()).await.unwrap();
+    let v = client
+        .get_version("durable", "1", deadline())
+        .await
+        .unwrap();
     assert_eq!(v.version, "1");
     let emu = restart.await.unwrap();
-    assert_eq!(client.list_versions("durable", deadline()).await.unwrap().len(), 1);
+    assert_eq!(
+        client
+            .list_versions("durable", deadline())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     drop(emu);
 }

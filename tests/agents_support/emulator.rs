@@ -38,13 +38,33 @@ impl Emulator {
         if let Some(c) = &cert {
             cmd.arg("--tls-cert-out").arg(c);
         }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn azureai-emulator");
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn azureai-emulator");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("read the endpoint line");
-        let endpoint: url::Url = line.trim().parse().unwrap_or_else(|e| panic!("endpoint line {line:?}: {e}"));
-        let base = format!("{}://127.0.0.1:{}", endpoint.scheme(), endpoint.port().unwrap());
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("read the endpoint line");
+        let endpoint: url::Url = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("endpoint line {line:?}: {e}"));
+        let base = format!(
+            "{}://127.0.0.1:{}",
+            endpoint.scheme(),
+            endpoint.port().unwrap()
+        );
         let http = build_http_client_trusting(cert.as_deref()).unwrap();
-        Emulator { child, endpoint, base, cert, http, dir }
+        Emulator {
+            child,
+            endpoint,
+            base,
+            cert,
+            http,
+            dir,
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -60,7 +80,10 @@ impl Emulator {
     }
 
     pub fn credential(&self) -> Arc<dyn TokenCredential> {
-        Arc::new(EmulatorToken { http: self.http.clone(), url: format!("{}/msi/token", self.base) })
+        Arc::new(EmulatorToken {
+            http: self.http.clone(),
+            url: format!("{}/msi/token", self.base),
+        })
     }
 
     pub fn client(&self, retry: RetryPolicy) -> Client {
@@ -70,7 +93,9 @@ impl Emulator {
     }
 
     async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut req = self.http.request(method, format!("{}/_emulator/{path}", self.base));
+        let mut req = self
+            .http
+            .request(method, format!("{}/_emulator/{path}", self.base));
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -84,7 +109,8 @@ impl Emulator {
     }
 
     pub async fn reset_stats(&self) {
-        self.control(reqwest::Method::POST, "reset-stats", None).await;
+        self.control(reqwest::Method::POST, "reset-stats", None)
+            .await;
     }
 
     pub async fn state(&self) -> Value {
@@ -124,7 +150,11 @@ pub struct EmulatorToken {
 
 #[async_trait::async_trait]
 impl TokenCredential for EmulatorToken {
-    async fn get_token(&self, scopes: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        _: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
         let resource = scopes[0].trim_end_matches("/.default");
         let v: Value = self
             .http
@@ -135,15 +165,28 @@ impl TokenCredential for EmulatorToken {
             .send()
             .await
             .and_then(|r| r.error_for_status())
-            .map_err(|e| azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, e.to_string()))?
+            .map_err(|e| {
+                azure_core::Error::with_message(
+                    azure_core::error::ErrorKind::Credential,
+                    e.to_string(),
+                )
+            })?
             .json()
             .await
-            .map_err(|e| azure_core::Error::with_message(azure_core::error::ErrorKind::Credential, e.to_string()))?;
+            .map_err(|e| {
+                azure_core::Error::with_message(
+                    azure_core::error::ErrorKind::Credential,
+                    e.to_string(),
+                )
+            })?;
         let token = v["access_token"].as_str().unwrap_or_default().to_string();
         let expires: i64 = match &v["expires_on"] {
             Value::String(s) => s.parse().unwrap_or(0),
             other => other.as_i64().unwrap_or(0),
         };
-        Ok(AccessToken::new(token, azure_core::time::OffsetDateTime::from_unix_timestamp(expires).unwrap()))
+        Ok(AccessToken::new(
+            token,
+            azure_core::time::OffsetDateTime::from_unix_timestamp(expires).unwrap(),
+        ))
     }
 }
