@@ -136,6 +136,8 @@ struct Call<'a> {
     query: Vec<(&'static str, String)>,
     body: Option<Vec<u8>>,
     client_request_id: String,
+    /// Set once a 401 made us drop the cached token, so a call refreshes it at most once.
+    token_refreshed: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> Call<'a> {
@@ -147,6 +149,7 @@ impl<'a> Call<'a> {
             query: Vec::new(),
             body: None,
             client_request_id: uuid::Uuid::new_v4().to_string(),
+            token_refreshed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -636,7 +639,7 @@ impl Client {
             return Ok(raw);
         }
         let err = Error::from_response(raw.status, &raw.headers, &raw.body);
-        if raw.status == 401 && attempt == 0 {
+        if raw.status == 401 && !call.token_refreshed.swap(true, std::sync::atomic::Ordering::Relaxed) {
             // A token the service no longer accepts (revoked, or the emulator restarted): fetch a
             // fresh one and try once more.
             self.forget_token().await;
