@@ -124,12 +124,13 @@ impl Error {
         self.kind == ErrorKind::NotFound
     }
 
-    /// Whether the request that failed may be tried again (see `retry.rs`).
+    /// Whether the request that failed may be tried again: the statuses of
+    /// [`is_retryable_status`](super::retry::is_retryable_status), and failures without a
+    /// response (connection errors, timeouts).
     pub fn is_retryable(&self) -> bool {
-        match self.kind {
-            ErrorKind::Transport | ErrorKind::Throttled | ErrorKind::Timeout => true,
-            ErrorKind::Server => true,
-            _ => false,
+        match self.status {
+            Some(status) => super::retry::is_retryable_status(status),
+            None => matches!(self.kind, ErrorKind::Transport | ErrorKind::Timeout),
         }
     }
 
@@ -341,6 +342,19 @@ mod tests {
             Error::from_response(400, &HeaderMap::new(), legacy).message,
             "m"
         );
+    }
+
+    #[test]
+    fn retryable_follows_the_status_then_the_kind() {
+        let h = HeaderMap::new();
+        assert!(Error::from_response(503, &h, b"").is_retryable());
+        assert!(Error::from_response(429, &h, b"").is_retryable());
+        assert!(!Error::from_response(501, &h, b"").is_retryable());
+        assert!(!Error::from_response(404, &h, b"").is_retryable());
+        assert!(Error::new(ErrorKind::Transport, "reset").is_retryable());
+        assert!(Error::new(ErrorKind::Timeout, "slow").is_retryable());
+        assert!(!Error::new(ErrorKind::Auth, "no").is_retryable());
+        assert!(!Error::decode("x", 200, b"<html>", "bad", None).is_retryable());
     }
 
     #[test]
