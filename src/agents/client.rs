@@ -155,10 +155,11 @@ impl<'a> Call<'a> {
 }
 
 /// A list page as received; `has_more` stays optional so a service that omits it is paged by
-/// cursor alone.
+/// cursor alone. `data` is required: an answer without it (a proxy's JSON error with status
+/// 200, another API's object) is not "no versions" — reading it as empty would make the
+/// creation-token lookup miss a version and the create make a duplicate.
 #[derive(Deserialize)]
 struct RawPage<T> {
-    #[serde(default = "Vec::new")]
     data: Vec<T>,
     #[serde(default)]
     last_id: Option<String>,
