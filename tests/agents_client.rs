@@ -396,6 +396,43 @@ async fn a_dropped_create_that_did_not_land_is_sent_again() {
 }
 
 #[tokio::test]
+async fn a_create_without_a_token_is_not_resent_once_it_may_have_landed() {
+    let mock = Mock::start(
+        vec![Reply::Json(
+            502,
+            json!({"error": {"code": "bad_gateway", "message": "upstream"}}),
+        )],
+        Reply::Json(200, version_json("bot", "1", None)),
+    )
+    .await;
+    let mut req = request();
+    req.metadata.clear();
+    let err = mock
+        .client(RetryPolicy::fast_for_tests())
+        .create_version("bot", &req, soon())
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(502)));
+    assert!(err.message.contains("duplicate"), "{}", err.message);
+    assert_eq!(mock.seen().len(), 1);
+    // Throttling is known not to have been processed, so it is still retried.
+    let mock = Mock::start(
+        vec![with_headers(
+            429,
+            &[("retry-after-ms", "1")],
+            json!({"error": {"code": "throttled", "message": "m"}}),
+        )],
+        Reply::Json(200, version_json("bot", "1", None)),
+    )
+    .await;
+    mock.client(RetryPolicy::fast_for_tests())
+        .create_version("bot", &req, soon())
+        .await
+        .unwrap();
+    assert_eq!(mock.seen().len(), 2);
+}
+
+#[tokio::test]
 async fn a_throttled_create_is_resent_without_a_lookup() {
     let mock = Mock::start(
         vec![with_headers(

@@ -279,32 +279,37 @@ impl Client {
         let token = req.creation_token_value().map(str::to_string);
         let call = &call;
         let token = &token;
-        self.with_retries(call, deadline, |attempt, may_have_landed| async move {
-            if let (true, Some(token)) = (may_have_landed, token) {
-                match self.find_by_creation_token(agent, token, deadline).await {
-                    Ok(Some(existing)) => {
-                        tracing::debug!(
-                            agent,
-                            version = %existing.version,
-                            client_request_id = %call.client_request_id,
-                            "create landed before its response was lost; adopting the version"
-                        );
-                        return Ok(existing);
+        self.with_retries(
+            call,
+            deadline,
+            token.is_none(),
+            |attempt, may_have_landed| async move {
+                if let (true, Some(token)) = (may_have_landed, token) {
+                    match self.find_by_creation_token(agent, token, deadline).await {
+                        Ok(Some(existing)) => {
+                            tracing::debug!(
+                                agent,
+                                version = %existing.version,
+                                client_request_id = %call.client_request_id,
+                                "create landed before its response was lost; adopting the version"
+                            );
+                            return Ok(existing);
+                        }
+                        Ok(None) => {}
+                        Err(e) if e.is_retryable() => {
+                            return Err(AttemptError::Retry {
+                                err: e,
+                                after: None,
+                                maybe_landed: true,
+                            });
+                        }
+                        Err(e) => return Err(AttemptError::Fatal(e)),
                     }
-                    Ok(None) => {}
-                    Err(e) if e.is_retryable() => {
-                        return Err(AttemptError::Retry {
-                            err: e,
-                            after: None,
-                            maybe_landed: true,
-                        });
-                    }
-                    Err(e) => return Err(AttemptError::Fatal(e)),
                 }
-            }
-            let raw = self.attempt(call, attempt, deadline).await?;
-            Ok(decode::<AgentVersion>(call.op, &raw)?)
-        })
+                let raw = self.attempt(call, attempt, deadline).await?;
+                Ok(decode::<AgentVersion>(call.op, &raw)?)
+            },
+        )
         .await
     }
 
@@ -437,7 +442,7 @@ impl Client {
         call: &Call<'_>,
         deadline: Instant,
     ) -> Result<T, Error> {
-        self.with_retries(call, deadline, |attempt, _| async move {
+        self.with_retries(call, deadline, false, |attempt, _| async move {
             let raw = self.attempt(call, attempt, deadline).await?;
             Ok(decode::<T>(call.op, &raw)?)
         })
@@ -445,14 +450,15 @@ impl Client {
     }
 
     async fn call_unit(&self, call: &Call<'_>, deadline: Instant) -> Result<(), Error> {
-        self.with_retries(call, deadline, |attempt, _| async move {
+        self.with_retries(call, deadline, false, |attempt, _| async move {
             self.attempt(call, attempt, deadline).await.map(|_| ())
         })
         .await
     }
 
     /// Run `f` until it succeeds, fails for good, runs out of retries, or the next wait would
-    /// end past `deadline`. `f` gets the attempt number and whether an earlier attempt may have
+    /// end past `deadline`. With `unsafe_to_resend`, stop as soon as an attempt may have reached
+    /// the service. `f` gets the attempt number and whether an earlier attempt may have
     /// reached the service.
     // `FnMut -> Future` rather than `AsyncFnMut`: the futures of async closures cannot be
     // proven `Send` for every lifetime (rust-lang/rust#110338), and the resource methods that
@@ -461,6 +467,7 @@ impl Client {
         &self,
         call: &Call<'_>,
         deadline: Instant,
+        unsafe_to_resend: bool,
         mut f: impl FnMut(u32, bool) -> Fut,
     ) -> Result<T, Error>
     where
@@ -480,6 +487,16 @@ impl Client {
                     maybe_landed,
                 }) => {
                     may_have_landed |= maybe_landed;
+                    if may_have_landed && unsafe_to_resend {
+                        // Sending again could act twice (e.g. a second version) and nothing
+                        // identifies the first outcome: report the failure instead.
+                        let mut err = finish(err, call);
+                        err.message = format!(
+                            "{} (not retried: the request may have reached the service, and without a creation token a retry could create a duplicate)",
+                            err.message
+                        );
+                        return Err(err);
+                    }
                     // A timeout caused by the caller's deadline says less than the failure that
                     // made us retry in the first place.
                     if err.kind == ErrorKind::Timeout && Instant::now() >= deadline {
@@ -640,7 +657,11 @@ impl Client {
             return Ok(raw);
         }
         let err = Error::from_response(raw.status, &raw.headers, &raw.body);
-        if raw.status == 401 && !call.token_refreshed.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        if raw.status == 401
+            && !call
+                .token_refreshed
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
             // A token the service no longer accepts (revoked, or the emulator restarted): fetch a
             // fresh one and try once more.
             self.forget_token().await;
