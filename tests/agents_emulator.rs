@@ -566,3 +566,47 @@ async fn a_restart_with_a_state_file_is_ridden_out() {
     );
     drop(emu);
 }
+
+#[tokio::test]
+async fn slow_answers_time_out_per_attempt_and_at_the_deadline() {
+    let emu = Emulator::start(&["--latency-ms", "400"]);
+    let policy = RetryPolicy {
+        max_retries: 2,
+        attempt_timeout: Duration::from_millis(100),
+        ..RetryPolicy::fast_for_tests()
+    };
+    let err = emu
+        .client(policy)
+        .get_version("slow", "1", deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
+    assert_eq!(
+        emu.route_count(GET).await,
+        3,
+        "each abandoned attempt was retried"
+    );
+
+    emu.reset_stats().await;
+    let started = std::time::Instant::now();
+    let client = emu.client(RetryPolicy::fast_for_tests());
+    let err = client
+        .get_version("slow", "1", Instant::now() + Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_millis(390),
+        "{:?}",
+        started.elapsed()
+    );
+    // With the latency gone the same client works: timeouts leave nothing broken behind.
+    assert_eq!(
+        client
+            .get_version("slow", "1", deadline())
+            .await
+            .unwrap_err()
+            .kind,
+        ErrorKind::NotFound
+    );
+}
