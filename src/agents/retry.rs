@@ -25,7 +25,11 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_retries: 8,
+            // 16 like azurerm's go-azure-sdk client: a pipeline throttled at Terraform's
+            // 10-wide parallelism sees long runs of 429s, and with 8 retries a 50-version apply
+            // at a 45% fault rate failed about one run in four (tests/reliability_soak.rs).
+            // The caller's deadline (the resource timeouts) still bounds the total wait.
+            max_retries: 16,
             base_delay: Duration::from_millis(800),
             max_delay: Duration::from_secs(60),
             attempt_timeout: Duration::from_secs(120),
