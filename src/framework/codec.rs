@@ -52,10 +52,16 @@ struct Walk {
 
 impl Walk {
     fn new() -> Self {
-        Walk { path: Vec::new(), ignore_extra_attrs: false }
+        Walk {
+            path: Vec::new(),
+            ignore_extra_attrs: false,
+        }
     }
     fn err(&self, message: impl Into<String>) -> CodecError {
-        CodecError { path: AttrPath(self.path.clone()), message: message.into() }
+        CodecError {
+            path: AttrPath(self.path.clone()),
+            message: message.into(),
+        }
     }
     fn check_depth(&self, depth: usize) -> Result<(), CodecError> {
         if depth > MAX_DEPTH {
@@ -175,14 +181,21 @@ fn read_msgpack(bytes: &[u8], w: &Walk) -> Result<rmpv::Value, CodecError> {
     }
     let mut cur = Cursor::new(bytes);
     // rmpv counts about two levels per container (the value and its body), plus string bodies.
-    let raw = rmpv::decode::read_value_with_max_depth(&mut cur, 2 * MAX_DEPTH + 4).map_err(|e| match e {
-        rmpv::decode::Error::DepthLimitExceeded => w.err(format!("value nested deeper than {MAX_DEPTH} levels")),
-        rmpv::decode::Error::InvalidMarkerRead(_) | rmpv::decode::Error::InvalidDataRead(_) => {
-            w.err("malformed or truncated msgpack")
-        }
-    })?;
+    let raw = rmpv::decode::read_value_with_max_depth(&mut cur, 2 * MAX_DEPTH + 4).map_err(
+        |e| match e {
+            rmpv::decode::Error::DepthLimitExceeded => {
+                w.err(format!("value nested deeper than {MAX_DEPTH} levels"))
+            }
+            rmpv::decode::Error::InvalidMarkerRead(_) | rmpv::decode::Error::InvalidDataRead(_) => {
+                w.err("malformed or truncated msgpack")
+            }
+        },
+    )?;
     if cur.position() != bytes.len() as u64 {
-        return Err(w.err(format!("{} unexpected bytes after the msgpack value", bytes.len() as u64 - cur.position())));
+        return Err(w.err(format!(
+            "{} unexpected bytes after the msgpack value",
+            bytes.len() as u64 - cur.position()
+        )));
     }
     Ok(raw)
 }
@@ -207,7 +220,9 @@ fn mp_mismatch(w: &Walk, ty: &Type, v: &rmpv::Value) -> CodecError {
 
 fn mp_string<'a>(v: &'a rmpv::Value, w: &Walk, what: &str) -> Result<&'a str, CodecError> {
     match v {
-        rmpv::Value::String(s) => s.as_str().ok_or_else(|| w.err(format!("{what} is not valid UTF-8"))),
+        rmpv::Value::String(s) => s
+            .as_str()
+            .ok_or_else(|| w.err(format!("{what} is not valid UTF-8"))),
         other => Err(w.err(format!("{what} must be a string, found {}", mp_kind(other)))),
     }
 }
@@ -237,9 +252,9 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
             M::F64(f) => Ok(Value::Number(number_from_f64(*f, w)?)),
             M::String(_) => {
                 let s = mp_string(v, w, "number")?;
-                parse_decimal(s)
-                    .map(Value::Number)
-                    .ok_or_else(|| w.err("expected a number, found a string that is not a decimal number"))
+                parse_decimal(s).map(Value::Number).ok_or_else(|| {
+                    w.err("expected a number, found a string that is not a decimal number")
+                })
             }
             _ => Err(mp_mismatch(w, ty, v)),
         },
@@ -251,9 +266,15 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
             M::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    out.push(w.at(PathStep::Index(i as i64), |w| from_mp(item, et, w, depth + 1))?);
+                    out.push(w.at(PathStep::Index(i as i64), |w| {
+                        from_mp(item, et, w, depth + 1)
+                    })?);
                 }
-                Ok(if matches!(ty, Type::Set(_)) { Value::Set(out) } else { Value::List(out) })
+                Ok(if matches!(ty, Type::Set(_)) {
+                    Value::Set(out)
+                } else {
+                    Value::List(out)
+                })
             }
             _ => Err(mp_mismatch(w, ty, v)),
         },
@@ -261,13 +282,17 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
             M::Array(items) if items.len() == ets.len() => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                    out.push(w.at(PathStep::Index(i as i64), |w| from_mp(item, et, w, depth + 1))?);
+                    out.push(w.at(PathStep::Index(i as i64), |w| {
+                        from_mp(item, et, w, depth + 1)
+                    })?);
                 }
                 Ok(Value::List(out))
             }
-            M::Array(items) => {
-                Err(w.err(format!("expected a tuple of {} elements, found {} elements", ets.len(), items.len())))
-            }
+            M::Array(items) => Err(w.err(format!(
+                "expected a tuple of {} elements, found {} elements",
+                ets.len(),
+                items.len()
+            ))),
             _ => Err(mp_mismatch(w, ty, v)),
         },
         Type::Map(et) => match v {
@@ -275,7 +300,9 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
                 let mut out = BTreeMap::new();
                 for (k, item) in entries {
                     let key = mp_string(k, w, "map key")?.to_owned();
-                    let value = w.at(PathStep::Key(key.clone()), |w| from_mp(item, et, w, depth + 1))?;
+                    let value = w.at(PathStep::Key(key.clone()), |w| {
+                        from_mp(item, et, w, depth + 1)
+                    })?;
                     if out.insert(key.clone(), value).is_some() {
                         return Err(w.at(PathStep::Key(key), |w| w.err("duplicate map key")));
                     }
@@ -290,9 +317,13 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
                 for (k, item) in entries {
                     let name = mp_string(k, w, "attribute name")?.to_owned();
                     let Some(at) = attrs.get(&name) else {
-                        return Err(w.at(PathStep::Attr(name), |w| w.err("unsupported attribute: not in the schema")));
+                        return Err(w.at(PathStep::Attr(name), |w| {
+                            w.err("unsupported attribute: not in the schema")
+                        }));
                     };
-                    let value = w.at(PathStep::Attr(name.clone()), |w| from_mp(item, at, w, depth + 1))?;
+                    let value = w.at(PathStep::Attr(name.clone()), |w| {
+                        from_mp(item, at, w, depth + 1)
+                    })?;
                     if out.insert(name.clone(), value).is_some() {
                         return Err(w.at(PathStep::Attr(name), |w| w.err("duplicate attribute")));
                     }
@@ -310,7 +341,12 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
                 let type_json = match &pair[0] {
                     M::Binary(b) => b.as_slice(),
                     M::String(s) => s.as_bytes(),
-                    other => return Err(w.err(format!("dynamic value type must be binary JSON, found {}", mp_kind(other)))),
+                    other => {
+                        return Err(w.err(format!(
+                            "dynamic value type must be binary JSON, found {}",
+                            mp_kind(other)
+                        )));
+                    }
                 };
                 let inner = parse_type_json(type_json, w)?;
                 from_mp(&pair[1], &inner, w, depth + 1)
@@ -326,7 +362,8 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
 fn parse_type_json(bytes: &[u8], w: &Walk) -> Result<Type, CodecError> {
     let j: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|_| w.err("dynamic value type is not valid JSON"))?;
-    Type::from_cty_json(&j).ok_or_else(|| w.err("dynamic value type is not a type this provider understands"))
+    Type::from_cty_json(&j)
+        .ok_or_else(|| w.err("dynamic value type is not a type this provider understands"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -357,7 +394,11 @@ fn value_kind(v: &Value) -> &'static str {
 }
 
 fn value_mismatch(w: &Walk, ty: &Type, v: &Value) -> CodecError {
-    w.err(format!("expected {}, found {}", type_name(ty), value_kind(v)))
+    w.err(format!(
+        "expected {}, found {}",
+        type_name(ty),
+        value_kind(v)
+    ))
 }
 
 fn to_mp(v: &Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<rmpv::Value, CodecError> {
@@ -370,7 +411,9 @@ fn to_mp(v: &Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<rmpv::Value
         (Value::Bool(b), Type::Bool) => Ok(M::Boolean(*b)),
         (Value::Number(n), Type::Number) => match n {
             Number::Int(i) => Ok(M::from(*i)),
-            Number::Float(f) if f.is_nan() => Err(w.err("NaN is not a number Terraform can represent")),
+            Number::Float(f) if f.is_nan() => {
+                Err(w.err("NaN is not a number Terraform can represent"))
+            }
             Number::Float(f) => Ok(float_as_int(*f).map_or(M::F64(*f), M::from)),
             Number::Decimal(s) if is_decimal_syntax(s) => Ok(M::from(s.as_str())),
             Number::Decimal(_) => Err(w.err("decimal number is not in decimal notation")),
@@ -385,7 +428,11 @@ fn to_mp(v: &Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<rmpv::Value
         }
         (Value::List(items), Type::Tuple(ets)) => {
             if items.len() != ets.len() {
-                return Err(w.err(format!("expected a tuple of {} elements, found {} elements", ets.len(), items.len())));
+                return Err(w.err(format!(
+                    "expected a tuple of {} elements, found {} elements",
+                    ets.len(),
+                    items.len()
+                )));
             }
             let mut out = Vec::with_capacity(items.len());
             for (i, (item, et)) in items.iter().zip(ets).enumerate() {
@@ -403,12 +450,16 @@ fn to_mp(v: &Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<rmpv::Value
         }
         (Value::Object(vals), Type::Object(attrs)) => {
             if let Some(extra) = vals.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(w.at(PathStep::Attr(extra.clone()), |w| w.err("attribute is not in the schema")));
+                return Err(w.at(PathStep::Attr(extra.clone()), |w| {
+                    w.err("attribute is not in the schema")
+                }));
             }
             let mut out = Vec::with_capacity(attrs.len());
             for (name, at) in attrs {
                 let iv = match vals.get(name) {
-                    Some(item) => w.at(PathStep::Attr(name.clone()), |w| to_mp(item, at, w, depth + 1))?,
+                    Some(item) => w.at(PathStep::Attr(name.clone()), |w| {
+                        to_mp(item, at, w, depth + 1)
+                    })?,
                     None => M::Nil,
                 };
                 out.push((M::from(name.as_str()), iv));
@@ -417,7 +468,8 @@ fn to_mp(v: &Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<rmpv::Value
         }
         (_, Type::Dynamic) => {
             let inner = infer_type(v);
-            let type_json = serde_json::to_vec(&inner.to_cty_json()).map_err(|_| w.err("could not write type"))?;
+            let type_json = serde_json::to_vec(&inner.to_cty_json())
+                .map_err(|_| w.err("could not write type"))?;
             let iv = to_mp(v, &inner, w, depth + 1)?;
             Ok(M::Array(vec![M::Binary(type_json), iv]))
         }
@@ -455,7 +507,9 @@ fn infer_type(v: &Value) -> Type {
             Some(t) => Type::map(t),
             None => Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect()),
         },
-        Value::Object(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect()),
+        Value::Object(m) => {
+            Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect())
+        }
     }
 }
 
@@ -465,13 +519,19 @@ fn infer_type(v: &Value) -> Type {
 /// Parses JSON bytes and decodes them as type `ty` (see [`decode_json`]).
 pub fn decode_json_bytes(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let w = Walk::new();
-    let j: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| w.err(json_syntax_error(&e)))?;
+    let j: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| w.err(json_syntax_error(&e)))?;
     decode_json(&j, ty)
 }
 
 /// serde_json's messages can quote input; keep only the category and position.
 fn json_syntax_error(e: &serde_json::Error) -> String {
-    format!("malformed JSON ({:?} error at line {} column {})", e.classify(), e.line(), e.column())
+    format!(
+        "malformed JSON ({:?} error at line {} column {})",
+        e.classify(),
+        e.line(),
+        e.column()
+    )
 }
 
 /// Decodes a JSON value of type `ty`. Unknowns cannot occur in JSON; numbers may be JSON
@@ -492,10 +552,21 @@ fn json_kind(j: &serde_json::Value) -> &'static str {
     }
 }
 
-fn from_json(j: &serde_json::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Value, CodecError> {
+fn from_json(
+    j: &serde_json::Value,
+    ty: &Type,
+    w: &mut Walk,
+    depth: usize,
+) -> Result<Value, CodecError> {
     use serde_json::Value as J;
     w.check_depth(depth)?;
-    let mismatch = |w: &Walk| w.err(format!("expected {}, found {}", type_name(ty), json_kind(j)));
+    let mismatch = |w: &Walk| {
+        w.err(format!(
+            "expected {}, found {}",
+            type_name(ty),
+            json_kind(j)
+        ))
+    };
     if j.is_null() {
         return Ok(Value::Null);
     }
@@ -512,9 +583,9 @@ fn from_json(j: &serde_json::Value, ty: &Type, w: &mut Walk, depth: usize) -> Re
             } else {
                 number_from_f64(n.as_f64().unwrap_or(f64::NAN), w)?
             })),
-            J::String(s) => parse_decimal(s)
-                .map(Value::Number)
-                .ok_or_else(|| w.err("expected a number, found a string that is not a decimal number")),
+            J::String(s) => parse_decimal(s).map(Value::Number).ok_or_else(|| {
+                w.err("expected a number, found a string that is not a decimal number")
+            }),
             _ => Err(mismatch(w)),
         },
         Type::Bool => match j {
@@ -525,9 +596,15 @@ fn from_json(j: &serde_json::Value, ty: &Type, w: &mut Walk, depth: usize) -> Re
             J::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    out.push(w.at(PathStep::Index(i as i64), |w| from_json(item, et, w, depth + 1))?);
+                    out.push(w.at(PathStep::Index(i as i64), |w| {
+                        from_json(item, et, w, depth + 1)
+                    })?);
                 }
-                Ok(if matches!(ty, Type::Set(_)) { Value::Set(out) } else { Value::List(out) })
+                Ok(if matches!(ty, Type::Set(_)) {
+                    Value::Set(out)
+                } else {
+                    Value::List(out)
+                })
             }
             _ => Err(mismatch(w)),
         },
@@ -535,20 +612,26 @@ fn from_json(j: &serde_json::Value, ty: &Type, w: &mut Walk, depth: usize) -> Re
             J::Array(items) if items.len() == ets.len() => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                    out.push(w.at(PathStep::Index(i as i64), |w| from_json(item, et, w, depth + 1))?);
+                    out.push(w.at(PathStep::Index(i as i64), |w| {
+                        from_json(item, et, w, depth + 1)
+                    })?);
                 }
                 Ok(Value::List(out))
             }
-            J::Array(items) => {
-                Err(w.err(format!("expected a tuple of {} elements, found {} elements", ets.len(), items.len())))
-            }
+            J::Array(items) => Err(w.err(format!(
+                "expected a tuple of {} elements, found {} elements",
+                ets.len(),
+                items.len()
+            ))),
             _ => Err(mismatch(w)),
         },
         Type::Map(et) => match j {
             J::Object(m) => {
                 let mut out = BTreeMap::new();
                 for (k, item) in m {
-                    let value = w.at(PathStep::Key(k.clone()), |w| from_json(item, et, w, depth + 1))?;
+                    let value = w.at(PathStep::Key(k.clone()), |w| {
+                        from_json(item, et, w, depth + 1)
+                    })?;
                     out.insert(k.clone(), value);
                 }
                 Ok(Value::Map(out))
@@ -563,9 +646,13 @@ fn from_json(j: &serde_json::Value, ty: &Type, w: &mut Walk, depth: usize) -> Re
                         if w.ignore_extra_attrs {
                             continue;
                         }
-                        return Err(w.at(PathStep::Attr(name.clone()), |w| w.err("unsupported attribute: not in the schema")));
+                        return Err(w.at(PathStep::Attr(name.clone()), |w| {
+                            w.err("unsupported attribute: not in the schema")
+                        }));
                     };
-                    let value = w.at(PathStep::Attr(name.clone()), |w| from_json(item, at, w, depth + 1))?;
+                    let value = w.at(PathStep::Attr(name.clone()), |w| {
+                        from_json(item, at, w, depth + 1)
+                    })?;
                     out.insert(name.clone(), value);
                 }
                 for name in attrs.keys() {
@@ -577,8 +664,9 @@ fn from_json(j: &serde_json::Value, ty: &Type, w: &mut Walk, depth: usize) -> Re
         },
         Type::Dynamic => match j {
             J::Object(m) if m.contains_key("type") && m.contains_key("value") && m.len() == 2 => {
-                let inner = Type::from_cty_json(&m["type"])
-                    .ok_or_else(|| w.err("dynamic value type is not a type this provider understands"))?;
+                let inner = Type::from_cty_json(&m["type"]).ok_or_else(|| {
+                    w.err("dynamic value type is not a type this provider understands")
+                })?;
                 from_json(&m["value"], &inner, w, depth + 1)
             }
             _ => Err(w.err(format!(
@@ -595,7 +683,12 @@ pub fn encode_json(v: &Value, ty: &Type) -> Result<serde_json::Value, CodecError
     to_json(v, ty, &mut Walk::new(), 0)
 }
 
-fn to_json(v: &Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<serde_json::Value, CodecError> {
+fn to_json(
+    v: &Value,
+    ty: &Type,
+    w: &mut Walk,
+    depth: usize,
+) -> Result<serde_json::Value, CodecError> {
     use serde_json::Value as J;
     w.check_depth(depth)?;
     match (v, ty) {
@@ -617,35 +710,52 @@ fn to_json(v: &Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<serde_jso
         (Value::List(items) | Value::Set(items), Type::List(et) | Type::Set(et)) => {
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                out.push(w.at(PathStep::Index(i as i64), |w| to_json(item, et, w, depth + 1))?);
+                out.push(w.at(PathStep::Index(i as i64), |w| {
+                    to_json(item, et, w, depth + 1)
+                })?);
             }
             Ok(J::Array(out))
         }
         (Value::List(items), Type::Tuple(ets)) => {
             if items.len() != ets.len() {
-                return Err(w.err(format!("expected a tuple of {} elements, found {} elements", ets.len(), items.len())));
+                return Err(w.err(format!(
+                    "expected a tuple of {} elements, found {} elements",
+                    ets.len(),
+                    items.len()
+                )));
             }
             let mut out = Vec::with_capacity(items.len());
             for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                out.push(w.at(PathStep::Index(i as i64), |w| to_json(item, et, w, depth + 1))?);
+                out.push(w.at(PathStep::Index(i as i64), |w| {
+                    to_json(item, et, w, depth + 1)
+                })?);
             }
             Ok(J::Array(out))
         }
         (Value::Map(entries), Type::Map(et)) => {
             let mut out = serde_json::Map::new();
             for (k, item) in entries {
-                out.insert(k.clone(), w.at(PathStep::Key(k.clone()), |w| to_json(item, et, w, depth + 1))?);
+                out.insert(
+                    k.clone(),
+                    w.at(PathStep::Key(k.clone()), |w| {
+                        to_json(item, et, w, depth + 1)
+                    })?,
+                );
             }
             Ok(J::Object(out))
         }
         (Value::Object(vals), Type::Object(attrs)) => {
             if let Some(extra) = vals.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(w.at(PathStep::Attr(extra.clone()), |w| w.err("attribute is not in the schema")));
+                return Err(w.at(PathStep::Attr(extra.clone()), |w| {
+                    w.err("attribute is not in the schema")
+                }));
             }
             let mut out = serde_json::Map::new();
             for (name, at) in attrs {
                 let iv = match vals.get(name) {
-                    Some(item) => w.at(PathStep::Attr(name.clone()), |w| to_json(item, at, w, depth + 1))?,
+                    Some(item) => w.at(PathStep::Attr(name.clone()), |w| {
+                        to_json(item, at, w, depth + 1)
+                    })?,
                     None => J::Null,
                 };
                 out.insert(name.clone(), iv);
@@ -691,9 +801,17 @@ pub fn encode_block_json(v: &Value, block: &Block) -> Result<serde_json::Value, 
 /// The value of a block whose attributes and nested blocks are all unset: every attribute
 /// null, list/set blocks null, group blocks recursively filled.
 pub fn empty_block_value(block: &Block) -> Value {
-    let mut m: BTreeMap<String, Value> = block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+    let mut m: BTreeMap<String, Value> = block
+        .attributes
+        .iter()
+        .map(|a| (a.name.clone(), Value::Null))
+        .collect();
     for nb in &block.blocks {
-        let v = if nb.nesting == Nesting::Group { empty_block_value(&nb.block) } else { Value::Null };
+        let v = if nb.nesting == Nesting::Group {
+            empty_block_value(&nb.block)
+        } else {
+            Value::Null
+        };
         m.insert(nb.name.clone(), v);
     }
     Value::Object(m)
@@ -713,16 +831,27 @@ pub fn normalize_groups(block: &Block, v: Value) -> Value {
         let cur = std::mem::take(slot);
         *slot = match (nb.nesting, cur) {
             (Nesting::Group, Value::Null) => empty_block_value(&nb.block),
-            (Nesting::Single | Nesting::Group, o @ Value::Object(_)) => normalize_groups(&nb.block, o),
-            (Nesting::List, Value::List(items)) => {
-                Value::List(items.into_iter().map(|i| normalize_groups(&nb.block, i)).collect())
+            (Nesting::Single | Nesting::Group, o @ Value::Object(_)) => {
+                normalize_groups(&nb.block, o)
             }
-            (Nesting::Set, Value::Set(items)) => {
-                Value::Set(items.into_iter().map(|i| normalize_groups(&nb.block, i)).collect())
-            }
-            (Nesting::Map, Value::Map(items)) => {
-                Value::Map(items.into_iter().map(|(k, i)| (k, normalize_groups(&nb.block, i))).collect())
-            }
+            (Nesting::List, Value::List(items)) => Value::List(
+                items
+                    .into_iter()
+                    .map(|i| normalize_groups(&nb.block, i))
+                    .collect(),
+            ),
+            (Nesting::Set, Value::Set(items)) => Value::Set(
+                items
+                    .into_iter()
+                    .map(|i| normalize_groups(&nb.block, i))
+                    .collect(),
+            ),
+            (Nesting::Map, Value::Map(items)) => Value::Map(
+                items
+                    .into_iter()
+                    .map(|(k, i)| (k, normalize_groups(&nb.block, i)))
+                    .collect(),
+            ),
             (_, other) => other,
         };
     }

@@ -30,9 +30,13 @@ pub fn mark_computed_unknown(block: &Block, config: &Value, proposed: &Value) ->
         }
     }
     for nb in &block.blocks {
-        let (Some(p), c) = (attrs.get(&nb.name), config.get(&nb.name)) else { continue };
+        let (Some(p), c) = (attrs.get(&nb.name), config.get(&nb.name)) else {
+            continue;
+        };
         let marked = match (nb.nesting, p) {
-            (Nesting::Single | Nesting::Group, Value::Object(_)) => mark_computed_unknown(&nb.block, c, p),
+            (Nesting::Single | Nesting::Group, Value::Object(_)) => {
+                mark_computed_unknown(&nb.block, c, p)
+            }
             (Nesting::List, Value::List(items)) => Value::List(
                 items
                     .iter()
@@ -46,9 +50,12 @@ pub fn mark_computed_unknown(block: &Block, config: &Value, proposed: &Value) ->
             // Set elements cannot be matched to config elements by position; on create
             // Terraform proposes each set element exactly as configured, so the element is
             // its own configuration.
-            (Nesting::Set, Value::Set(items)) => {
-                Value::Set(items.iter().map(|item| mark_computed_unknown(&nb.block, item, item)).collect())
-            }
+            (Nesting::Set, Value::Set(items)) => Value::Set(
+                items
+                    .iter()
+                    .map(|item| mark_computed_unknown(&nb.block, item, item))
+                    .collect(),
+            ),
             (Nesting::Map, Value::Map(items)) => Value::Map(
                 items
                     .iter()
@@ -71,10 +78,12 @@ pub fn mark_computed_unknown(block: &Block, config: &Value, proposed: &Value) ->
 pub fn semantically_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Unknown, _) | (_, Value::Unknown) => false,
-        (Value::Set(x), Value::Set(y)) | (Value::Set(x), Value::List(y)) | (Value::List(y), Value::Set(x)) => {
-            set_equal(x, y)
+        (Value::Set(x), Value::Set(y))
+        | (Value::Set(x), Value::List(y))
+        | (Value::List(y), Value::Set(x)) => set_equal(x, y),
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| semantically_equal(p, q))
         }
-        (Value::List(x), Value::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| semantically_equal(p, q)),
         (Value::Map(x), Value::Map(y)) | (Value::Object(x), Value::Object(y)) => map_equal(x, y),
         _ => a == b,
     }
@@ -96,7 +105,11 @@ fn set_equal(x: &[Value], y: &[Value]) -> bool {
     }
     let mut used = vec![false; y.len()];
     x.iter().all(|p| {
-        let hit = y.iter().enumerate().find(|(i, q)| !used[*i] && semantically_equal(p, q)).map(|(i, _)| i);
+        let hit = y
+            .iter()
+            .enumerate()
+            .find(|(i, q)| !used[*i] && semantically_equal(p, q))
+            .map(|(i, _)| i);
         hit.map(|i| used[i] = true).is_some()
     })
 }
@@ -107,7 +120,11 @@ fn set_equal(x: &[Value], y: &[Value]) -> bool {
 ///
 /// Typical use: `resp.requires_replace = attributes_changed(&prior, &planned, &["name", "image"])`.
 pub fn attributes_changed(prior: &Value, planned: &Value, names: &[&str]) -> Vec<AttrPath> {
-    paths_changed(prior, planned, &names.iter().map(|n| AttrPath::root(n)).collect::<Vec<_>>())
+    paths_changed(
+        prior,
+        planned,
+        &names.iter().map(|n| AttrPath::root(n)).collect::<Vec<_>>(),
+    )
 }
 
 /// Like [`attributes_changed`] for arbitrary paths (e.g. `container.image`). A path that does
@@ -138,7 +155,9 @@ fn resolve(v: &Value, path: &AttrPath) -> Value {
         let next = match (step, cur) {
             (PathStep::Attr(a), Value::Object(m)) => m.get(a),
             (PathStep::Key(k), Value::Map(m)) => m.get(k),
-            (PathStep::Index(i), Value::List(e) | Value::Set(e)) => usize::try_from(*i).ok().and_then(|i| e.get(i)),
+            (PathStep::Index(i), Value::List(e) | Value::Set(e)) => {
+                usize::try_from(*i).ok().and_then(|i| e.get(i))
+            }
             _ => None,
         };
         match next {
@@ -168,7 +187,8 @@ pub fn keep_prior_when_equivalent(
     }
     let before = prior.get(name);
     let after = planned.get(name);
-    if before.is_null() || !before.is_wholly_known() || !after.is_wholly_known() || before == after {
+    if before.is_null() || !before.is_wholly_known() || !after.is_wholly_known() || before == after
+    {
         return false;
     }
     if !equivalent(before, after) {
@@ -190,7 +210,9 @@ pub fn apply_defaults<'a>(
     defaults: impl IntoIterator<Item = (&'a str, Value)>,
 ) {
     for (name, default) in defaults {
-        let Some(a) = block.find_attribute(name) else { continue };
+        let Some(a) = block.find_attribute(name) else {
+            continue;
+        };
         if a.optional && a.computed && config.get(name).is_null() {
             planned.set(name, default);
         }
@@ -217,7 +239,13 @@ mod tests {
             .attribute(Attribute::string("id").computed())
             .attribute(Attribute::string("region").optional_computed())
             .attribute(Attribute::string("description").optional())
-            .attribute(Attribute::typed("tags", crate::framework::value::Type::set(crate::framework::value::Type::String)).optional())
+            .attribute(
+                Attribute::typed(
+                    "tags",
+                    crate::framework::value::Type::set(crate::framework::value::Type::String),
+                )
+                .optional(),
+            )
             .block(NestedBlock::list("rule", port.clone()))
             .block(NestedBlock::new("set_rule", Nesting::Set, port.clone()))
             .block(NestedBlock::new("map_rule", Nesting::Map, port.clone()))
@@ -225,7 +253,11 @@ mod tests {
     }
 
     fn rule(port: i64, protocol: Value, rule_id: Value) -> Value {
-        Value::object([("port", Value::int(port)), ("protocol", protocol), ("rule_id", rule_id)])
+        Value::object([
+            ("port", Value::int(port)),
+            ("protocol", protocol),
+            ("rule_id", rule_id),
+        ])
     }
 
     #[test]
@@ -236,53 +268,128 @@ mod tests {
             ("id", Value::Null),
             ("region", s("eu")),
             ("description", Value::Null),
-            ("rule", Value::List(vec![rule(80, Value::Null, Value::Null), rule(443, s("tcp"), Value::Null)])),
-            ("set_rule", Value::Set(vec![rule(1, Value::Null, Value::Null)])),
-            ("map_rule", Value::Map([("a".to_string(), rule(2, s("udp"), Value::Null))].into())),
+            (
+                "rule",
+                Value::List(vec![
+                    rule(80, Value::Null, Value::Null),
+                    rule(443, s("tcp"), Value::Null),
+                ]),
+            ),
+            (
+                "set_rule",
+                Value::Set(vec![rule(1, Value::Null, Value::Null)]),
+            ),
+            (
+                "map_rule",
+                Value::Map([("a".to_string(), rule(2, s("udp"), Value::Null))].into()),
+            ),
             ("single", Value::Null),
         ]);
         let planned = mark_computed_unknown(&b, &config, &config);
         assert_eq!(planned.get("name"), &s("n"));
         assert_eq!(planned.get("id"), &Value::Unknown);
-        assert_eq!(planned.get("region"), &s("eu"), "configured optional+computed kept");
-        assert_eq!(planned.get("description"), &Value::Null, "optional non-computed stays null");
-        assert_eq!(planned.get("single"), &Value::Null, "absent single block stays null");
+        assert_eq!(
+            planned.get("region"),
+            &s("eu"),
+            "configured optional+computed kept"
+        );
+        assert_eq!(
+            planned.get("description"),
+            &Value::Null,
+            "optional non-computed stays null"
+        );
+        assert_eq!(
+            planned.get("single"),
+            &Value::Null,
+            "absent single block stays null"
+        );
         let rules = planned.get("rule").as_elements().unwrap();
         assert_eq!(rules[0], rule(80, Value::Unknown, Value::Unknown));
         assert_eq!(rules[1], rule(443, s("tcp"), Value::Unknown));
-        assert_eq!(planned.get("set_rule").as_elements().unwrap()[0], rule(1, Value::Unknown, Value::Unknown));
-        assert_eq!(planned.get("map_rule").as_map().unwrap()["a"], rule(2, s("udp"), Value::Unknown));
+        assert_eq!(
+            planned.get("set_rule").as_elements().unwrap()[0],
+            rule(1, Value::Unknown, Value::Unknown)
+        );
+        assert_eq!(
+            planned.get("map_rule").as_map().unwrap()["a"],
+            rule(2, s("udp"), Value::Unknown)
+        );
         // null (destroy) or unknown proposals pass through
-        assert_eq!(mark_computed_unknown(&b, &Value::Null, &Value::Null), Value::Null);
-        assert_eq!(mark_computed_unknown(&b, &Value::Unknown, &Value::Unknown), Value::Unknown);
+        assert_eq!(
+            mark_computed_unknown(&b, &Value::Null, &Value::Null),
+            Value::Null
+        );
+        assert_eq!(
+            mark_computed_unknown(&b, &Value::Unknown, &Value::Unknown),
+            Value::Unknown
+        );
     }
 
     #[test]
     fn semantic_equality_ignores_set_order_and_number_form() {
         let a = Value::Set(vec![s("x"), s("y"), s("x")]);
-        assert!(semantically_equal(&a, &Value::Set(vec![s("x"), s("x"), s("y")])));
-        assert!(!semantically_equal(&a, &Value::Set(vec![s("x"), s("y"), s("y")])));
+        assert!(semantically_equal(
+            &a,
+            &Value::Set(vec![s("x"), s("x"), s("y")])
+        ));
+        assert!(!semantically_equal(
+            &a,
+            &Value::Set(vec![s("x"), s("y"), s("y")])
+        ));
         assert!(!semantically_equal(&a, &Value::Set(vec![s("x"), s("y")])));
-        assert!(semantically_equal(&Value::int(1), &Value::Number(Number::Float(1.0))));
-        assert!(!semantically_equal(&Value::List(vec![s("a"), s("b")]), &Value::List(vec![s("b"), s("a")])));
+        assert!(semantically_equal(
+            &Value::int(1),
+            &Value::Number(Number::Float(1.0))
+        ));
+        assert!(!semantically_equal(
+            &Value::List(vec![s("a"), s("b")]),
+            &Value::List(vec![s("b"), s("a")])
+        ));
         assert!(!semantically_equal(&Value::Unknown, &Value::Unknown));
-        assert!(semantically_equal(&Value::object([("a", Value::Null)]), &Value::object([("b", Value::Null)])));
+        assert!(semantically_equal(
+            &Value::object([("a", Value::Null)]),
+            &Value::object([("b", Value::Null)])
+        ));
         let nested = |o: Vec<Value>| Value::object([("tags", Value::Set(o))]);
-        assert!(semantically_equal(&nested(vec![s("1"), s("2")]), &nested(vec![s("2"), s("1")])));
+        assert!(semantically_equal(
+            &nested(vec![s("1"), s("2")]),
+            &nested(vec![s("2"), s("1")])
+        ));
     }
 
     #[test]
     fn attributes_changed_reports_changed_and_unknown_attributes() {
-        let prior = Value::object([("name", s("a")), ("region", s("eu")), ("tags", Value::Set(vec![s("x"), s("y")]))]);
-        let same_reordered = Value::object([("name", s("a")), ("region", s("eu")), ("tags", Value::Set(vec![s("y"), s("x")]))]);
-        assert!(attributes_changed(&prior, &same_reordered, &["name", "region", "tags"]).is_empty());
-        let changed = Value::object([("name", s("b")), ("region", Value::Unknown), ("tags", Value::Set(vec![s("x")]))]);
+        let prior = Value::object([
+            ("name", s("a")),
+            ("region", s("eu")),
+            ("tags", Value::Set(vec![s("x"), s("y")])),
+        ]);
+        let same_reordered = Value::object([
+            ("name", s("a")),
+            ("region", s("eu")),
+            ("tags", Value::Set(vec![s("y"), s("x")])),
+        ]);
+        assert!(
+            attributes_changed(&prior, &same_reordered, &["name", "region", "tags"]).is_empty()
+        );
+        let changed = Value::object([
+            ("name", s("b")),
+            ("region", Value::Unknown),
+            ("tags", Value::Set(vec![s("x")])),
+        ]);
         assert_eq!(
             attributes_changed(&prior, &changed, &["name", "region", "tags"]),
-            vec![AttrPath::root("name"), AttrPath::root("region"), AttrPath::root("tags")]
+            vec![
+                AttrPath::root("name"),
+                AttrPath::root("region"),
+                AttrPath::root("tags")
+            ]
         );
         // only the names asked for
-        assert_eq!(attributes_changed(&prior, &changed, &["name"]), vec![AttrPath::root("name")]);
+        assert_eq!(
+            attributes_changed(&prior, &changed, &["name"]),
+            vec![AttrPath::root("name")]
+        );
         // create and destroy: nothing to replace
         assert!(attributes_changed(&Value::Null, &changed, &["name"]).is_empty());
         assert!(attributes_changed(&prior, &Value::Null, &["name"]).is_empty());
@@ -291,40 +398,93 @@ mod tests {
         let q = Value::object([("single", rule(81, s("tcp"), s("r")))]);
         let port = AttrPath::root("single").attr("port");
         let protocol = AttrPath::root("single").attr("protocol");
-        assert_eq!(paths_changed(&p, &q, &[port.clone(), protocol.clone()]), vec![port.clone()]);
+        assert_eq!(
+            paths_changed(&p, &q, &[port.clone(), protocol.clone()]),
+            vec![port.clone()]
+        );
         let unknown_block = Value::object([("single", Value::Unknown)]);
-        assert_eq!(paths_changed(&p, &unknown_block, &[port.clone()]), vec![port]);
+        assert_eq!(
+            paths_changed(&p, &unknown_block, std::slice::from_ref(&port)),
+            vec![port]
+        );
     }
 
     #[test]
     fn keep_prior_only_for_equivalent_computed_values() {
         let b = block();
         let prior = Value::object([("region", s("EU")), ("description", s("A"))]);
-        let case_insensitive = |a: &Value, b: &Value| a.as_str().map(str::to_lowercase) == b.as_str().map(str::to_lowercase);
+        let case_insensitive = |a: &Value, b: &Value| {
+            a.as_str().map(str::to_lowercase) == b.as_str().map(str::to_lowercase)
+        };
         let mut planned = Value::object([("region", s("eu")), ("description", s("a"))]);
-        assert!(keep_prior_when_equivalent(&b, &prior, &mut planned, "region", case_insensitive));
+        assert!(keep_prior_when_equivalent(
+            &b,
+            &prior,
+            &mut planned,
+            "region",
+            case_insensitive
+        ));
         assert_eq!(planned.get("region"), &s("EU"));
         // non-computed attribute: never replaced (Terraform would reject the plan)
-        assert!(!keep_prior_when_equivalent(&b, &prior, &mut planned, "description", case_insensitive));
+        assert!(!keep_prior_when_equivalent(
+            &b,
+            &prior,
+            &mut planned,
+            "description",
+            case_insensitive
+        ));
         assert_eq!(planned.get("description"), &s("a"));
         // not equivalent, or unknown: untouched
         let mut planned = Value::object([("region", s("us"))]);
-        assert!(!keep_prior_when_equivalent(&b, &prior, &mut planned, "region", case_insensitive));
+        assert!(!keep_prior_when_equivalent(
+            &b,
+            &prior,
+            &mut planned,
+            "region",
+            case_insensitive
+        ));
         assert_eq!(planned.get("region"), &s("us"));
         let mut planned = Value::object([("region", Value::Unknown)]);
-        assert!(!keep_prior_when_equivalent(&b, &prior, &mut planned, "region", |_, _| true));
+        assert!(!keep_prior_when_equivalent(
+            &b,
+            &prior,
+            &mut planned,
+            "region",
+            |_, _| true
+        ));
         assert_eq!(planned.get("region"), &Value::Unknown);
     }
 
     #[test]
     fn defaults_fill_only_unset_optional_computed_attributes() {
         let b = block();
-        let config = Value::object([("name", s("n")), ("region", Value::Null), ("description", Value::Null)]);
+        let config = Value::object([
+            ("name", s("n")),
+            ("region", Value::Null),
+            ("description", Value::Null),
+        ]);
         let mut planned = mark_computed_unknown(&b, &config, &config);
-        apply_defaults(&b, &config, &mut planned, [("region", s("westeurope")), ("description", s("x")), ("id", s("y"))]);
+        apply_defaults(
+            &b,
+            &config,
+            &mut planned,
+            [
+                ("region", s("westeurope")),
+                ("description", s("x")),
+                ("id", s("y")),
+            ],
+        );
         assert_eq!(planned.get("region"), &s("westeurope"));
-        assert_eq!(planned.get("description"), &Value::Null, "optional-only: the user's null stands");
-        assert_eq!(planned.get("id"), &Value::Unknown, "computed-only: not a default");
+        assert_eq!(
+            planned.get("description"),
+            &Value::Null,
+            "optional-only: the user's null stands"
+        );
+        assert_eq!(
+            planned.get("id"),
+            &Value::Unknown,
+            "computed-only: not a default"
+        );
         let config = Value::object([("region", s("us"))]);
         let mut planned = config.clone();
         apply_defaults(&b, &config, &mut planned, [("region", s("westeurope"))]);

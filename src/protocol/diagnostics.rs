@@ -70,7 +70,10 @@ mod tests {
     fn paths_map_to_protocol_steps() {
         let p = path_to_proto(&AttrPath::root("rule").index(0).attr("port"));
         assert_eq!(
-            p.steps.into_iter().map(|s| s.selector.unwrap()).collect::<Vec<_>>(),
+            p.steps
+                .into_iter()
+                .map(|s| s.selector.unwrap())
+                .collect::<Vec<_>>(),
             vec![
                 Selector::AttributeName("rule".into()),
                 Selector::ElementKeyInt(0),
@@ -78,7 +81,10 @@ mod tests {
             ]
         );
         let p = path_to_proto(&AttrPath::root("tags").key("env"));
-        assert_eq!(p.steps[1].selector, Some(Selector::ElementKeyString("env".into())));
+        assert_eq!(
+            p.steps[1].selector,
+            Some(Selector::ElementKeyString("env".into()))
+        );
     }
 
     #[test]
@@ -89,7 +95,10 @@ mod tests {
         d.push(Diagnostic::error("x", "y").at(AttrPath::default()));
         let p = to_proto(&d);
         assert_eq!(p[0].severity, pb::diagnostic::Severity::Error as i32);
-        assert_eq!((p[0].summary.as_str(), p[0].detail.as_str()), ("bad", "worse"));
+        assert_eq!(
+            (p[0].summary.as_str(), p[0].detail.as_str()),
+            ("bad", "worse")
+        );
         assert!(p[0].attribute.is_some());
         assert_eq!(p[1].severity, pb::diagnostic::Severity::Warning as i32);
         assert!(p[1].attribute.is_none());

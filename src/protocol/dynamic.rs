@@ -22,7 +22,10 @@ pub fn decode(dv: Option<&DynamicValue>, block: &Block) -> Result<Value, CodecEr
 }
 
 pub fn encode(v: &Value, block: &Block) -> Result<DynamicValue, CodecError> {
-    Ok(DynamicValue { msgpack: codec::encode_block_msgpack(v, block)?, json: Vec::new() })
+    Ok(DynamicValue {
+        msgpack: codec::encode_block_msgpack(v, block)?,
+        json: Vec::new(),
+    })
 }
 
 #[cfg(test)]
@@ -31,14 +34,22 @@ mod tests {
     use crate::framework::Attribute;
 
     fn block() -> Block {
-        Block::new().attribute(Attribute::string("a").optional()).attribute(Attribute::number("n").optional())
+        Block::new()
+            .attribute(Attribute::string("a").optional())
+            .attribute(Attribute::number("n").optional())
     }
 
     #[test]
     fn absent_and_empty_values_are_null() {
         assert_eq!(decode(None, &block()).unwrap(), Value::Null);
-        assert_eq!(decode(Some(&DynamicValue::default()), &block()).unwrap(), Value::Null);
-        let nil = DynamicValue { msgpack: vec![0xc0], json: vec![] };
+        assert_eq!(
+            decode(Some(&DynamicValue::default()), &block()).unwrap(),
+            Value::Null
+        );
+        let nil = DynamicValue {
+            msgpack: vec![0xc0],
+            json: vec![],
+        };
         assert_eq!(decode(Some(&nil), &block()).unwrap(), Value::Null);
         assert_eq!(encode(&Value::Null, &block()).unwrap().msgpack, vec![0xc0]);
     }
@@ -49,12 +60,21 @@ mod tests {
         let dv = encode(&v, &block()).unwrap();
         assert!(dv.json.is_empty(), "answers are msgpack only");
         assert_eq!(decode(Some(&dv), &block()).unwrap(), v);
-        let json = DynamicValue { msgpack: vec![], json: br#"{"a":"x","n":"3"}"#.to_vec() };
+        let json = DynamicValue {
+            msgpack: vec![],
+            json: br#"{"a":"x","n":"3"}"#.to_vec(),
+        };
         assert_eq!(decode(Some(&json), &block()).unwrap(), v);
         // msgpack wins when both are present
-        let both = DynamicValue { msgpack: dv.msgpack.clone(), json: b"garbage".to_vec() };
+        let both = DynamicValue {
+            msgpack: dv.msgpack.clone(),
+            json: b"garbage".to_vec(),
+        };
         assert_eq!(decode(Some(&both), &block()).unwrap(), v);
-        let bad = DynamicValue { msgpack: vec![], json: b"{".to_vec() };
+        let bad = DynamicValue {
+            msgpack: vec![],
+            json: b"{".to_vec(),
+        };
         assert!(decode(Some(&bad), &block()).is_err());
     }
 }

@@ -9,7 +9,10 @@ use crate::proto::tfplugin5 as pb;
 use pb::schema::nested_block::NestingMode;
 
 pub fn schema_to_proto(s: &Schema) -> pb::Schema {
-    pb::Schema { version: s.version, block: Some(block_to_proto(&s.block, s.version)) }
+    pb::Schema {
+        version: s.version,
+        block: Some(block_to_proto(&s.block, s.version)),
+    }
 }
 
 fn block_to_proto(b: &Block, version: i64) -> pb::schema::Block {
@@ -61,12 +64,18 @@ fn nested_to_proto(n: &NestedBlock) -> pb::schema::NestedBlock {
 /// (`prefix` is the path so far, e.g. `azureai_hosted_agent_version.container`).
 pub fn check(block: &Block, prefix: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    let valid_name = |n: &str| !n.is_empty() && n.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+    let valid_name = |n: &str| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+    };
     let mut seen = std::collections::HashSet::new();
     for a in &block.attributes {
         let at = format!("{prefix}.{}", a.name);
         if !valid_name(&a.name) {
-            problems.push(format!("{at}: names may only contain lowercase letters, digits and underscores"));
+            problems.push(format!(
+                "{at}: names may only contain lowercase letters, digits and underscores"
+            ));
         }
         if !seen.insert(a.name.as_str()) {
             problems.push(format!("{at}: declared more than once"));
@@ -75,25 +84,31 @@ pub fn check(block: &Block, prefix: &str) -> Vec<String> {
             problems.push(format!("{at}: must be required, optional or computed"));
         }
         if a.required && (a.optional || a.computed) {
-            problems.push(format!("{at}: a required attribute cannot also be optional or computed"));
+            problems.push(format!(
+                "{at}: a required attribute cannot also be optional or computed"
+            ));
         }
     }
     for n in &block.blocks {
         let at = format!("{prefix}.{}", n.name);
         if !valid_name(&n.name) {
-            problems.push(format!("{at}: names may only contain lowercase letters, digits and underscores"));
+            problems.push(format!(
+                "{at}: names may only contain lowercase letters, digits and underscores"
+            ));
         }
         if !seen.insert(n.name.as_str()) {
-            problems.push(format!("{at}: an attribute or block of this name already exists"));
+            problems.push(format!(
+                "{at}: an attribute or block of this name already exists"
+            ));
         }
         let (min, max) = (n.min_items, n.max_items);
         match n.nesting {
-            Nesting::Single if min > 1 || max > 1 || min < 0 || max < 0 => {
-                problems.push(format!("{at}: a single block allows min_items/max_items of 0 or 1 only"))
-            }
-            Nesting::Group | Nesting::Map if min != 0 || max != 0 => {
-                problems.push(format!("{at}: group and map blocks cannot set min_items/max_items"))
-            }
+            Nesting::Single if min > 1 || max > 1 || min < 0 || max < 0 => problems.push(format!(
+                "{at}: a single block allows min_items/max_items of 0 or 1 only"
+            )),
+            Nesting::Group | Nesting::Map if min != 0 || max != 0 => problems.push(format!(
+                "{at}: group and map blocks cannot set min_items/max_items"
+            )),
             Nesting::List | Nesting::Set if min < 0 || max < 0 || (max > 0 && min > max) => {
                 problems.push(format!("{at}: min_items must be between 0 and max_items"))
             }
@@ -116,9 +131,20 @@ mod tests {
             Block::new()
                 .description("The **thing**.")
                 .attribute(Attribute::string("name").required().description("Name."))
-                .attribute(Attribute::typed("tags", Type::map(Type::String)).optional().sensitive())
+                .attribute(
+                    Attribute::typed("tags", Type::map(Type::String))
+                        .optional()
+                        .sensitive(),
+                )
                 .attribute(Attribute::number("n").computed().deprecated())
-                .block(NestedBlock::list("rule", Block::new().attribute(Attribute::bool("on").optional())).min_items(1).max_items(3))
+                .block(
+                    NestedBlock::list(
+                        "rule",
+                        Block::new().attribute(Attribute::bool("on").optional()),
+                    )
+                    .min_items(1)
+                    .max_items(3),
+                )
                 .block(NestedBlock::new("g", Nesting::Group, Block::new())),
         );
         let p = schema_to_proto(&s);
@@ -128,13 +154,22 @@ mod tests {
         assert_eq!(b.description_kind, pb::StringKind::Markdown as i32);
         assert_eq!(b.attributes[0].r#type, b"\"string\"");
         assert!(b.attributes[0].required && !b.attributes[0].optional);
-        assert_eq!(b.attributes[0].description_kind, pb::StringKind::Markdown as i32);
+        assert_eq!(
+            b.attributes[0].description_kind,
+            pb::StringKind::Markdown as i32
+        );
         assert_eq!(b.attributes[1].r#type, br#"["map","string"]"#);
         assert!(b.attributes[1].sensitive && b.attributes[1].optional);
         assert!(b.attributes[2].computed && b.attributes[2].deprecated);
         assert_eq!(b.block_types[0].nesting, NestingMode::List as i32);
-        assert_eq!((b.block_types[0].min_items, b.block_types[0].max_items), (1, 3));
-        assert_eq!(b.block_types[0].block.as_ref().unwrap().attributes[0].r#type, b"\"bool\"");
+        assert_eq!(
+            (b.block_types[0].min_items, b.block_types[0].max_items),
+            (1, 3)
+        );
+        assert_eq!(
+            b.block_types[0].block.as_ref().unwrap().attributes[0].r#type,
+            b"\"bool\""
+        );
         assert_eq!(b.block_types[1].nesting, NestingMode::Group as i32);
     }
 
@@ -148,9 +183,20 @@ mod tests {
             .attribute(Attribute::string("Bad"))
             .attribute(Attribute::string("r").required().computed())
             .attribute(Attribute::string("dup").optional())
-            .block(NestedBlock::list("dup", Block::new()).min_items(3).max_items(2))
+            .block(
+                NestedBlock::list("dup", Block::new())
+                    .min_items(3)
+                    .max_items(2),
+            )
             .block(NestedBlock::single("one", Block::new()).max_items(2))
-            .block(NestedBlock::new("m", Nesting::Map, Block::new().attribute(Attribute::string("x"))).min_items(1));
+            .block(
+                NestedBlock::new(
+                    "m",
+                    Nesting::Map,
+                    Block::new().attribute(Attribute::string("x")),
+                )
+                .min_items(1),
+            );
         let problems = check(&bad, "t");
         let expect = [
             "t.Bad: names may only",
@@ -163,7 +209,10 @@ mod tests {
             "t.m.x: must be required",
         ];
         for e in expect {
-            assert!(problems.iter().any(|p| p.starts_with(e)), "missing {e:?} in {problems:#?}");
+            assert!(
+                problems.iter().any(|p| p.starts_with(e)),
+                "missing {e:?} in {problems:#?}"
+            );
         }
         assert_eq!(problems.len(), expect.len(), "{problems:#?}");
     }

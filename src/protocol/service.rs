@@ -15,8 +15,8 @@ use super::diagnostics::{decode_error, encode_error, to_proto};
 use super::{dynamic, schema};
 use crate::framework::codec;
 use crate::framework::{
-    ApplyRequest, Ctx, DataSource, Diagnostic, Diagnostics, PlanRequest, Provider, ReadDataRequest, ReadRequest,
-    Resource, UpgradeRequest, Value,
+    ApplyRequest, Ctx, DataSource, Diagnostic, Diagnostics, PlanRequest, Provider, ReadDataRequest,
+    ReadRequest, Resource, UpgradeRequest, Value,
 };
 use crate::proto::tfplugin5 as pb;
 use pb::provider_server::Provider as GrpcProvider;
@@ -35,7 +35,11 @@ pub struct ProviderService {
 
 impl ProviderService {
     pub fn new(provider: Arc<dyn Provider>) -> Self {
-        ProviderService { provider, schema: OnceLock::new(), stop: CancellationToken::new() }
+        ProviderService {
+            provider,
+            schema: OnceLock::new(),
+            stop: CancellationToken::new(),
+        }
     }
 
     /// The token `Stop` cancels, for the transport to cancel work on shutdown too.
@@ -59,7 +63,12 @@ impl ProviderService {
         if let Some(r) = all.iter().find(|r| r.type_name() == type_name) {
             return Ok(r.clone());
         }
-        Err(unknown_type("resource", type_name, self.provider.type_name(), all.iter().map(|r| r.type_name())))
+        Err(unknown_type(
+            "resource",
+            type_name,
+            self.provider.type_name(),
+            all.iter().map(|r| r.type_name()),
+        ))
     }
 
     fn data_source(&self, type_name: &str) -> Result<Arc<dyn DataSource>, Diagnostic> {
@@ -67,22 +76,39 @@ impl ProviderService {
         if let Some(d) = all.iter().find(|d| d.type_name() == type_name) {
             return Ok(d.clone());
         }
-        Err(unknown_type("data source", type_name, self.provider.type_name(), all.iter().map(|d| d.type_name())))
+        Err(unknown_type(
+            "data source",
+            type_name,
+            self.provider.type_name(),
+            all.iter().map(|d| d.type_name()),
+        ))
     }
 
     fn build_schema(&self) -> pb::get_provider_schema::Response {
         let mut problems = Vec::new();
         let provider_schema = self.provider.schema();
-        problems.extend(schema::check(&provider_schema.block, &format!("provider {}", self.provider.type_name())));
+        problems.extend(schema::check(
+            &provider_schema.block,
+            &format!("provider {}", self.provider.type_name()),
+        ));
         let mut resource_schemas = HashMap::new();
         for r in self.provider.resources() {
             problems.extend(schema::check(&r.schema().block, r.type_name()));
-            resource_schemas.insert(r.type_name().to_owned(), schema::schema_to_proto(r.schema()));
+            resource_schemas.insert(
+                r.type_name().to_owned(),
+                schema::schema_to_proto(r.schema()),
+            );
         }
         let mut data_source_schemas = HashMap::new();
         for d in self.provider.data_sources() {
-            problems.extend(schema::check(&d.schema().block, &format!("data.{}", d.type_name())));
-            data_source_schemas.insert(d.type_name().to_owned(), schema::schema_to_proto(d.schema()));
+            problems.extend(schema::check(
+                &d.schema().block,
+                &format!("data.{}", d.type_name()),
+            ));
+            data_source_schemas.insert(
+                d.type_name().to_owned(),
+                schema::schema_to_proto(d.schema()),
+            );
         }
         let diagnostics = problems
             .into_iter()
@@ -109,16 +135,29 @@ impl ProviderService {
 fn capabilities() -> pb::ServerCapabilities {
     // No plan_destroy: core then sends destroys straight to ApplyResourceChange, which every
     // Terraform version since 1.0 does, keeping one code path.
-    pb::ServerCapabilities { plan_destroy: false, get_provider_schema_optional: false, move_resource_state: false }
+    pb::ServerCapabilities {
+        plan_destroy: false,
+        get_provider_schema_optional: false,
+        move_resource_state: false,
+    }
 }
 
-fn unknown_type<'a>(kind: &str, name: &str, provider: &str, known: impl Iterator<Item = &'a str>) -> Diagnostic {
+fn unknown_type<'a>(
+    kind: &str,
+    name: &str,
+    provider: &str,
+    known: impl Iterator<Item = &'a str>,
+) -> Diagnostic {
     let known: Vec<_> = known.collect();
     Diagnostic::error(
         format!("Unknown {kind} type"),
         format!(
             "The {provider} provider has no {kind} type named {name:?}. Supported {kind} types: {}.",
-            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
         ),
     )
 }
@@ -129,8 +168,15 @@ fn rpc_span(rpc: &'static str, type_name: &str) -> tracing::Span {
 
 /// Logs the call at debug: the RPC and type name only, never values (they may be secret).
 fn log_call(diags: &Diagnostics) {
-    let errors = diags.iter().filter(|d| d.severity == crate::framework::Severity::Error).count();
-    tracing::debug!(diagnostics = diags.0.len(), errors, "tfplugin5 call answered");
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == crate::framework::Severity::Error)
+        .count();
+    tracing::debug!(
+        diagnostics = diags.0.len(),
+        errors,
+        "tfplugin5 call answered"
+    );
 }
 
 /// Decodes a request value, recording a diagnostic on failure.
@@ -188,13 +234,17 @@ impl GrpcProvider for ProviderService {
                 .provider
                 .data_sources()
                 .iter()
-                .map(|d| pb::get_metadata::DataSourceMetadata { type_name: d.type_name().to_owned() })
+                .map(|d| pb::get_metadata::DataSourceMetadata {
+                    type_name: d.type_name().to_owned(),
+                })
                 .collect(),
             resources: self
                 .provider
                 .resources()
                 .iter()
-                .map(|r| pb::get_metadata::ResourceMetadata { type_name: r.type_name().to_owned() })
+                .map(|r| pb::get_metadata::ResourceMetadata {
+                    type_name: r.type_name().to_owned(),
+                })
                 .collect(),
             functions: vec![],
             ephemeral_resources: vec![],
@@ -207,7 +257,10 @@ impl GrpcProvider for ProviderService {
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         let _span = rpc_span("GetProviderSchema", "").entered();
         let answer = self.schema.get_or_init(|| self.build_schema()).clone();
-        tracing::debug!(diagnostics = answer.diagnostics.len(), "tfplugin5 call answered");
+        tracing::debug!(
+            diagnostics = answer.diagnostics.len(),
+            "tfplugin5 call answered"
+        );
         Ok(Response::new(answer))
     }
 
@@ -219,7 +272,13 @@ impl GrpcProvider for ProviderService {
         let _span = rpc_span("ValidateProviderConfig", self.provider.type_name()).entered();
         let mut diags = Diagnostics::new();
         let name = format!("the {} provider", self.provider.type_name());
-        if let Some(config) = decode(req.config.as_ref(), &self.provider.schema().block, "configuration", &name, &mut diags) {
+        if let Some(config) = decode(
+            req.config.as_ref(),
+            &self.provider.schema().block,
+            "configuration",
+            &name,
+            &mut diags,
+        ) {
             diags.extend(self.provider.validate_config(&config));
         }
         log_call(&diags);
@@ -240,15 +299,21 @@ impl GrpcProvider for ProviderService {
         match self.resource(&req.type_name) {
             Err(d) => diags.push(d),
             Ok(r) => {
-                if let Some(config) =
-                    decode(req.config.as_ref(), &r.schema().block, "configuration", &req.type_name, &mut diags)
-                {
+                if let Some(config) = decode(
+                    req.config.as_ref(),
+                    &r.schema().block,
+                    "configuration",
+                    &req.type_name,
+                    &mut diags,
+                ) {
                     diags.extend(r.validate(&config));
                 }
             }
         }
         log_call(&diags);
-        Ok(Response::new(pb::validate_resource_type_config::Response { diagnostics: to_proto(&diags) }))
+        Ok(Response::new(pb::validate_resource_type_config::Response {
+            diagnostics: to_proto(&diags),
+        }))
     }
 
     async fn validate_data_source_config(
@@ -261,15 +326,21 @@ impl GrpcProvider for ProviderService {
         match self.data_source(&req.type_name) {
             Err(d) => diags.push(d),
             Ok(d) => {
-                if let Some(config) =
-                    decode(req.config.as_ref(), &d.schema().block, "configuration", &req.type_name, &mut diags)
-                {
+                if let Some(config) = decode(
+                    req.config.as_ref(),
+                    &d.schema().block,
+                    "configuration",
+                    &req.type_name,
+                    &mut diags,
+                ) {
                     diags.extend(d.validate(&config));
                 }
             }
         }
         log_call(&diags);
-        Ok(Response::new(pb::validate_data_source_config::Response { diagnostics: to_proto(&diags) }))
+        Ok(Response::new(pb::validate_data_source_config::Response {
+            diagnostics: to_proto(&diags),
+        }))
     }
 
     async fn upgrade_resource_state(
@@ -296,13 +367,23 @@ impl GrpcProvider for ProviderService {
         async {
             let mut diags = Diagnostics::new();
             let name = format!("the {} provider", self.provider.type_name());
-            if let Some(config) =
-                decode(req.config.as_ref(), &self.provider.schema().block, "configuration", &name, &mut diags)
-            {
-                diags.extend(self.provider.configure(&self.ctx(), &config, &req.terraform_version).await);
+            if let Some(config) = decode(
+                req.config.as_ref(),
+                &self.provider.schema().block,
+                "configuration",
+                &name,
+                &mut diags,
+            ) {
+                diags.extend(
+                    self.provider
+                        .configure(&self.ctx(), &config, &req.terraform_version)
+                        .await,
+                );
             }
             log_call(&diags);
-            Ok(Response::new(pb::configure::Response { diagnostics: to_proto(&diags) }))
+            Ok(Response::new(pb::configure::Response {
+                diagnostics: to_proto(&diags),
+            }))
         }
         .instrument(span)
         .await
@@ -321,10 +402,30 @@ impl GrpcProvider for ProviderService {
                 Err(d) => diags.push(d),
                 Ok(r) => {
                     let block = &r.schema().block;
-                    if let Some(current) = decode(req.current_state.as_ref(), block, "state", &req.type_name, &mut diags) {
-                        let resp = r.read(&self.ctx(), ReadRequest { current_state: current, private: req.private.clone() }).await;
+                    if let Some(current) = decode(
+                        req.current_state.as_ref(),
+                        block,
+                        "state",
+                        &req.type_name,
+                        &mut diags,
+                    ) {
+                        let resp = r
+                            .read(
+                                &self.ctx(),
+                                ReadRequest {
+                                    current_state: current,
+                                    private: req.private.clone(),
+                                },
+                            )
+                            .await;
                         diags.extend(resp.diagnostics);
-                        answer.new_state = encode(&resp.new_state, block, "new state", &req.type_name, &mut diags);
+                        answer.new_state = encode(
+                            &resp.new_state,
+                            block,
+                            "new state",
+                            &req.type_name,
+                            &mut diags,
+                        );
                         answer.private = keep_private(resp.private, req.private);
                     }
                 }
@@ -352,13 +453,26 @@ impl GrpcProvider for ProviderService {
                 Ok(r) => {
                     let block = &r.schema().block;
                     let t = &req.type_name;
-                    let prior = decode(req.prior_state.as_ref(), block, "prior state", t, &mut diags);
-                    let proposed = decode(req.proposed_new_state.as_ref(), block, "proposed new state", t, &mut diags);
+                    let prior = decode(
+                        req.prior_state.as_ref(),
+                        block,
+                        "prior state",
+                        t,
+                        &mut diags,
+                    );
+                    let proposed = decode(
+                        req.proposed_new_state.as_ref(),
+                        block,
+                        "proposed new state",
+                        t,
+                        &mut diags,
+                    );
                     let config = decode(req.config.as_ref(), block, "configuration", t, &mut diags);
                     if let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) {
                         if proposed.is_null() {
                             // Destroy: the plan is null, nothing for the resource to decide.
-                            answer.planned_state = encode(&Value::Null, block, "planned state", t, &mut diags);
+                            answer.planned_state =
+                                encode(&Value::Null, block, "planned state", t, &mut diags);
                             answer.planned_private = req.prior_private;
                         } else {
                             let resp = r
@@ -373,10 +487,15 @@ impl GrpcProvider for ProviderService {
                                 )
                                 .await;
                             diags.extend(resp.diagnostics);
-                            answer.planned_state = encode(&resp.planned_state, block, "planned state", t, &mut diags);
-                            answer.requires_replace =
-                                resp.requires_replace.iter().map(super::diagnostics::path_to_proto).collect();
-                            answer.planned_private = keep_private(resp.planned_private, req.prior_private);
+                            answer.planned_state =
+                                encode(&resp.planned_state, block, "planned state", t, &mut diags);
+                            answer.requires_replace = resp
+                                .requires_replace
+                                .iter()
+                                .map(super::diagnostics::path_to_proto)
+                                .collect();
+                            answer.planned_private =
+                                keep_private(resp.planned_private, req.prior_private);
                         }
                     }
                 }
@@ -403,8 +522,20 @@ impl GrpcProvider for ProviderService {
                 Ok(r) => {
                     let block = &r.schema().block;
                     let t = &req.type_name;
-                    let prior = decode(req.prior_state.as_ref(), block, "prior state", t, &mut diags);
-                    let planned = decode(req.planned_state.as_ref(), block, "planned state", t, &mut diags);
+                    let prior = decode(
+                        req.prior_state.as_ref(),
+                        block,
+                        "prior state",
+                        t,
+                        &mut diags,
+                    );
+                    let planned = decode(
+                        req.planned_state.as_ref(),
+                        block,
+                        "planned state",
+                        t,
+                        &mut diags,
+                    );
                     let config = decode(req.config.as_ref(), block, "configuration", t, &mut diags);
                     if let (Some(prior), Some(planned), Some(config)) = (prior, planned, config) {
                         let resp = r
@@ -419,7 +550,8 @@ impl GrpcProvider for ProviderService {
                             )
                             .await;
                         diags.extend(resp.diagnostics);
-                        answer.new_state = encode(&resp.new_state, block, "new state", t, &mut diags);
+                        answer.new_state =
+                            encode(&resp.new_state, block, "new state", t, &mut diags);
                         answer.private = keep_private(resp.private, req.planned_private);
                     }
                 }
@@ -448,12 +580,20 @@ impl GrpcProvider for ProviderService {
                     let resp = r.import(&self.ctx(), &req.id).await;
                     diags.extend(resp.diagnostics);
                     for imported in resp.imported {
-                        if let Some(state) = encode(&imported.state, block, "imported state", &req.type_name, &mut diags) {
-                            answer.imported_resources.push(pb::import_resource_state::ImportedResource {
-                                type_name: req.type_name.clone(),
-                                state: Some(state),
-                                private: imported.private,
-                            });
+                        if let Some(state) = encode(
+                            &imported.state,
+                            block,
+                            "imported state",
+                            &req.type_name,
+                            &mut diags,
+                        ) {
+                            answer.imported_resources.push(
+                                pb::import_resource_state::ImportedResource {
+                                    type_name: req.type_name.clone(),
+                                    state: Some(state),
+                                    private: imported.private,
+                                },
+                            );
                         }
                     }
                 }
@@ -479,10 +619,17 @@ impl GrpcProvider for ProviderService {
                 Err(d) => diags.push(d),
                 Ok(d) => {
                     let block = &d.schema().block;
-                    if let Some(config) = decode(req.config.as_ref(), block, "configuration", &req.type_name, &mut diags) {
+                    if let Some(config) = decode(
+                        req.config.as_ref(),
+                        block,
+                        "configuration",
+                        &req.type_name,
+                        &mut diags,
+                    ) {
                         let resp = d.read(&self.ctx(), ReadDataRequest { config }).await;
                         diags.extend(resp.diagnostics);
-                        answer.state = encode(&resp.state, block, "state", &req.type_name, &mut diags);
+                        answer.state =
+                            encode(&resp.state, block, "state", &req.type_name, &mut diags);
                     }
                 }
             }
@@ -494,18 +641,27 @@ impl GrpcProvider for ProviderService {
         .await
     }
 
-    async fn stop(&self, _request: Request<pb::stop::Request>) -> Result<Response<pb::stop::Response>, Status> {
+    async fn stop(
+        &self,
+        _request: Request<pb::stop::Request>,
+    ) -> Result<Response<pb::stop::Response>, Status> {
         let _span = rpc_span("Stop", "").entered();
         // Answer at once; the operations notice through their Ctx and wind down themselves.
         self.stop.cancel();
         tracing::debug!("tfplugin5 call answered: in-flight operations cancelled");
-        Ok(Response::new(pb::stop::Response { error: String::new() }))
+        Ok(Response::new(pb::stop::Response {
+            error: String::new(),
+        }))
     }
 }
 
 impl ProviderService {
     /// UpgradeResourceState: stored JSON → resource upgrade → current-schema msgpack.
-    fn upgrade(&self, req: &pb::upgrade_resource_state::Request, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+    fn upgrade(
+        &self,
+        req: &pb::upgrade_resource_state::Request,
+        diags: &mut Diagnostics,
+    ) -> Option<pb::DynamicValue> {
         let r = match self.resource(&req.type_name) {
             Ok(r) => r,
             Err(d) => {
@@ -542,7 +698,10 @@ impl ProviderService {
                 return None;
             }
         };
-        let resp = r.upgrade(UpgradeRequest { version: req.version, raw_state: json });
+        let resp = r.upgrade(UpgradeRequest {
+            version: req.version,
+            raw_state: json,
+        });
         let failed = resp.diagnostics.has_errors();
         diags.extend(resp.diagnostics);
         if failed {
