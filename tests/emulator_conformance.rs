@@ -35,7 +35,13 @@ fn run_script(venv: &str, script: &str, extra_args: &[&str]) {
     let python = venv_python(venv);
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("emulator-ca.pem");
-    let mut args = vec!["--tls", "--tls-cert-out", cert.to_str().unwrap(), "--provision-delay-ms", "300"];
+    let mut args = vec![
+        "--tls",
+        "--tls-cert-out",
+        cert.to_str().unwrap(),
+        "--provision-delay-ms",
+        "300",
+    ];
     args.extend_from_slice(extra_args);
     let emu = Emulator::start(&args);
     assert!(emu.endpoint.starts_with("https://"));
@@ -68,7 +74,10 @@ fn run_script(venv: &str, script: &str, extra_args: &[&str]) {
         output.status,
         emu.stderr()
     );
-    assert!(stdout.contains(": OK"), "{script} did not report success:\n{stdout}");
+    assert!(
+        stdout.contains(": OK"),
+        "{script} did not report success:\n{stdout}"
+    );
 }
 
 fn wait_with_deadline(mut cmd: Command, limit: Duration) -> std::process::Output {

@@ -26,14 +26,26 @@ fn count(v: &[u16], pred: impl Fn(u16) -> bool) -> usize {
 
 #[tokio::test]
 async fn same_seed_same_faults() {
-    let args = ["--seed", "42", "--fault-429", "0.3", "--fault-5xx", "0.2", "--fault-drop", "0.2"];
+    let args = [
+        "--seed",
+        "42",
+        "--fault-429",
+        "0.3",
+        "--fault-5xx",
+        "0.2",
+        "--fault-drop",
+        "0.2",
+    ];
     let a = Emulator::start(&args);
     let b = Emulator::start(&args);
     let (ta, tb) = (a.token().await, b.token().await);
     let oa = outcomes(&a, &ta, 40).await;
     let ob = outcomes(&b, &tb, 40).await;
     assert_eq!(oa, ob, "same seed, same sequence of faults");
-    assert!(count(&oa, |s| s == 429) > 0 && count(&oa, |s| s >= 500) > 0 && count(&oa, |s| s == 0) > 0, "{oa:?}");
+    assert!(
+        count(&oa, |s| s == 429) > 0 && count(&oa, |s| s >= 500) > 0 && count(&oa, |s| s == 0) > 0,
+        "{oa:?}"
+    );
     assert!(count(&oa, |s| s == 200) > 0, "{oa:?}");
 
     let stats = a.stats().await;
@@ -44,9 +56,22 @@ async fn same_seed_same_faults() {
     assert_eq!(stats["requests"], 41);
     assert_eq!(stats["by_route"]["GET /api/projects/{project}/agents"], 40);
 
-    let c = Emulator::start(&["--seed", "43", "--fault-429", "0.3", "--fault-5xx", "0.2", "--fault-drop", "0.2"]);
+    let c = Emulator::start(&[
+        "--seed",
+        "43",
+        "--fault-429",
+        "0.3",
+        "--fault-5xx",
+        "0.2",
+        "--fault-drop",
+        "0.2",
+    ]);
     let tc = c.token().await;
-    assert_ne!(outcomes(&c, &tc, 40).await, oa, "another seed gives another sequence");
+    assert_ne!(
+        outcomes(&c, &tc, 40).await,
+        oa,
+        "another seed gives another sequence"
+    );
 }
 
 #[tokio::test]
@@ -54,12 +79,21 @@ async fn dropped_response_still_performs_the_operation() {
     let emu = Emulator::start(&["--fault-drop", "1", "--provision-delay-ms", "0"]);
     let t = emu.token().await;
     let err = emu
-        .send(&t, "POST", "/agents/lost/versions", GEN_B, Some(gen_b_body("a.io/x:1")))
+        .send(
+            &t,
+            "POST",
+            "/agents/lost/versions",
+            GEN_B,
+            Some(gen_b_body("a.io/x:1")),
+        )
         .await
         .expect_err("the connection closes without a response");
     assert!(!err.is_status());
     let state = emu.control("GET", "state", None).await;
-    assert_eq!(state["agents"]["lost"]["versions"]["1"]["version"], "1", "{state}");
+    assert_eq!(
+        state["agents"]["lost"]["versions"]["1"]["version"], "1",
+        "{state}"
+    );
     let stats = emu.stats().await;
     assert_eq!(stats["writes"], 1);
     assert_eq!(stats["faults"]["drop"], 1);
@@ -70,16 +104,32 @@ async fn dropped_response_still_performs_the_operation() {
 async fn throttling_answers_429_with_retry_after() {
     let emu = Emulator::start(&["--fault-429", "1"]);
     let t = emu.token().await;
-    let r = emu.send(&t, "POST", "/agents/t/versions", GEN_B, Some(gen_b_body("a.io/x:1"))).await.unwrap();
+    let r = emu
+        .send(
+            &t,
+            "POST",
+            "/agents/t/versions",
+            GEN_B,
+            Some(gen_b_body("a.io/x:1")),
+        )
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "0");
-    let ms: u64 = r.headers()["retry-after-ms"].to_str().unwrap().parse().unwrap();
+    let ms: u64 = r.headers()["retry-after-ms"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(ms > 0 && ms < 1000);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_requests");
     let stats = emu.stats().await;
     assert_eq!(stats["writes"], 0, "a throttled create does nothing");
-    assert_eq!(emu.control("GET", "state", None).await, json!({"agents": {}}));
+    assert_eq!(
+        emu.control("GET", "state", None).await,
+        json!({"agents": {}})
+    );
 }
 
 #[tokio::test]
@@ -105,5 +155,9 @@ async fn latency_is_added() {
     let started = Instant::now();
     let (status, _) = emu.call(&t, "GET", "/agents", GEN_B, None).await;
     assert_eq!(status, 200);
-    assert!(started.elapsed() >= Duration::from_millis(250), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -15,11 +15,35 @@ async fn restart_with_state_file_loses_nothing() {
     let mut first = Emulator::start(&["--state-file", state_arg, "--provision-delay-ms", "0"]);
     let token = first.token().await;
     for i in 1..=3 {
-        first.call(&token, "POST", "/agents/keep/versions", GEN_B, Some(gen_b_body(&format!("a.io/x:{i}")))).await;
+        first
+            .call(
+                &token,
+                "POST",
+                "/agents/keep/versions",
+                GEN_B,
+                Some(gen_b_body(&format!("a.io/x:{i}"))),
+            )
+            .await;
     }
-    first.call(&token, "DELETE", "/agents/keep/versions/3", GEN_B, None).await;
-    first.control("POST", "agents/keep/versions/2/sessions", Some(json!({"active": 1}))).await;
-    let (_, before) = first.call(&token, "GET", "/agents/keep/versions?order=asc", GEN_B, None).await;
+    first
+        .call(&token, "DELETE", "/agents/keep/versions/3", GEN_B, None)
+        .await;
+    first
+        .control(
+            "POST",
+            "agents/keep/versions/2/sessions",
+            Some(json!({"active": 1})),
+        )
+        .await;
+    let (_, before) = first
+        .call(
+            &token,
+            "GET",
+            "/agents/keep/versions?order=asc",
+            GEN_B,
+            None,
+        )
+        .await;
     first.kill(); // SIGKILL: nothing gets a chance to flush at exit.
 
     let on_disk = std::fs::read_to_string(&state).unwrap();
@@ -27,15 +51,43 @@ async fn restart_with_state_file_loses_nothing() {
 
     // Same port, as a client mid-apply would keep using.
     let listen = first.base.trim_start_matches("http://").to_string();
-    let second = Emulator::start(&["--state-file", state_arg, "--provision-delay-ms", "0", "--listen", &listen]);
+    let second = Emulator::start(&[
+        "--state-file",
+        state_arg,
+        "--provision-delay-ms",
+        "0",
+        "--listen",
+        &listen,
+    ]);
     assert_eq!(second.base, first.base);
     // The token issued before the restart is still accepted.
-    let (status, after) = second.call(&token, "GET", "/agents/keep/versions?order=asc", GEN_B, None).await;
+    let (status, after) = second
+        .call(
+            &token,
+            "GET",
+            "/agents/keep/versions?order=asc",
+            GEN_B,
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(after, before);
-    let (_, v) = second.call(&token, "POST", "/agents/keep/versions", GEN_B, Some(gen_b_body("a.io/x:4"))).await;
-    assert_eq!(v["version"], "4", "the counter survives, even past a deleted version");
-    let (status, _) = second.call(&token, "DELETE", "/agents/keep/versions/2", GEN_B, None).await;
+    let (_, v) = second
+        .call(
+            &token,
+            "POST",
+            "/agents/keep/versions",
+            GEN_B,
+            Some(gen_b_body("a.io/x:4")),
+        )
+        .await;
+    assert_eq!(
+        v["version"], "4",
+        "the counter survives, even past a deleted version"
+    );
+    let (status, _) = second
+        .call(&token, "DELETE", "/agents/keep/versions/2", GEN_B, None)
+        .await;
     assert_eq!(status, 409, "active sessions survive too");
 
     // A different state file means a different signing key: old tokens are refused.
@@ -66,13 +118,26 @@ async fn tls_mode_serves_https_with_the_written_certificate() {
     let cert_arg = cert.to_str().unwrap().to_string();
     // The certificate is written before the endpoint line, so it is there once start returns.
     let emu = Emulator::start(&["--tls", "--tls-cert-out", &cert_arg]);
-    assert!(emu.endpoint.starts_with("https://127.0.0.1:"), "{}", emu.endpoint);
+    assert!(
+        emu.endpoint.starts_with("https://127.0.0.1:"),
+        "{}",
+        emu.endpoint
+    );
     let pem = std::fs::read(&cert).unwrap();
     assert!(String::from_utf8_lossy(&pem).contains("BEGIN CERTIFICATE"));
 
     // A client that does not trust the certificate cannot connect.
-    let untrusting = reqwest::Client::builder().tls_certs_only(Vec::new()).build().unwrap();
-    assert!(untrusting.get(format!("{}/_emulator/stats", emu.base)).send().await.is_err());
+    let untrusting = reqwest::Client::builder()
+        .tls_certs_only(Vec::new())
+        .build()
+        .unwrap();
+    assert!(
+        untrusting
+            .get(format!("{}/_emulator/stats", emu.base))
+            .send()
+            .await
+            .is_err()
+    );
 
     let trusting = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()])
@@ -80,7 +145,9 @@ async fn tls_mode_serves_https_with_the_written_certificate() {
         .unwrap();
     for host in [emu.base.clone(), emu.base.replace("127.0.0.1", "localhost")] {
         let token: serde_json::Value = trusting
-            .get(format!("{host}/msi/token?api-version=2019-08-01&resource=https://ai.azure.com"))
+            .get(format!(
+                "{host}/msi/token?api-version=2019-08-01&resource=https://ai.azure.com"
+            ))
             .header("x-identity-header", "emulator")
             .send()
             .await
@@ -90,7 +157,9 @@ async fn tls_mode_serves_https_with_the_written_certificate() {
             .unwrap();
         let token = token["access_token"].as_str().unwrap();
         let r = trusting
-            .post(format!("{host}/api/projects/demo/agents/tls/versions?api-version=v1"))
+            .post(format!(
+                "{host}/api/projects/demo/agents/tls/versions?api-version=v1"
+            ))
             .bearer_auth(token)
             .json(&gen_b_body("a.io/x:1"))
             .send()
@@ -102,7 +171,10 @@ async fn tls_mode_serves_https_with_the_written_certificate() {
 
 #[test]
 fn help_documents_every_option() {
-    let out = Command::new(env!("CARGO_BIN_EXE_azureai-emulator")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_azureai-emulator"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     for opt in [
@@ -154,7 +226,13 @@ async fn concurrent_creates_get_unique_numbers_and_are_all_persisted() {
         let token = token.clone();
         async move {
             let (status, v) = emu_ref
-                .call(&token, "POST", "/agents/crowd/versions", GEN_B, Some(gen_b_body(&format!("a.io/x:{i}"))))
+                .call(
+                    &token,
+                    "POST",
+                    "/agents/crowd/versions",
+                    GEN_B,
+                    Some(gen_b_body(&format!("a.io/x:{i}"))),
+                )
                 .await;
             assert_eq!(status, 200, "{v}");
             v["version"].as_str().unwrap().parse::<u64>().unwrap()
@@ -164,8 +242,15 @@ async fn concurrent_creates_get_unique_numbers_and_are_all_persisted() {
     numbers.sort();
     assert_eq!(numbers, (1..=40).collect::<Vec<u64>>());
     emu.kill();
-    let on_disk: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    assert_eq!(on_disk["agents"]["crowd"]["versions"].as_object().unwrap().len(), 40);
+    let on_disk: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(
+        on_disk["agents"]["crowd"]["versions"]
+            .as_object()
+            .unwrap()
+            .len(),
+        40
+    );
 }
 
 #[tokio::test]
@@ -174,7 +259,9 @@ async fn oversized_body_gets_the_error_shape() {
     let token = emu.token().await;
     let mut body = gen_b_body("a.io/x:1");
     body["description"] = json!("x".repeat(3 * 1024 * 1024));
-    let (status, v) = emu.call(&token, "POST", "/agents/big/versions", GEN_B, Some(body)).await;
+    let (status, v) = emu
+        .call(&token, "POST", "/agents/big/versions", GEN_B, Some(body))
+        .await;
     assert_eq!(status, 413);
     assert_eq!(v["error"]["code"], "request_too_large");
 }

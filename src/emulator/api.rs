@@ -29,16 +29,27 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Bytes::from_request(req, state).await.map(RawBody).map_err(|e| {
-            let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { "request_too_large" } else { "bad_request" };
-            ApiError::new(e.status(), code, e.body_text())
-        })
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    "request_too_large"
+                } else {
+                    "bad_request"
+                };
+                ApiError::new(e.status(), code, e.body_text())
+            })
     }
 }
 
 fn parse_body(RawBody(body): &RawBody) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("The request body is not valid JSON: {e}."))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("The request body is not valid JSON: {e}."),
+        )
     })
 }
 
@@ -60,14 +71,26 @@ fn paging(q: &HashMap<String, String>) -> Result<Paging, ApiError> {
             .parse::<usize>()
             .ok()
             .filter(|l| (1..=100).contains(l))
-            .ok_or_else(|| ApiError::invalid("limit", "'limit' must be an integer between 1 and 100."))?,
+            .ok_or_else(|| {
+                ApiError::invalid("limit", "'limit' must be an integer between 1 and 100.")
+            })?,
     };
     let descending = match q.get("order").map(String::as_str) {
         None | Some("desc") => true,
         Some("asc") => false,
-        Some(_) => return Err(ApiError::invalid("order", "'order' must be 'asc' or 'desc'.")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "order",
+                "'order' must be 'asc' or 'desc'.",
+            ));
+        }
     };
-    Ok(Paging { limit, descending, after: None, before: None })
+    Ok(Paging {
+        limit,
+        descending,
+        after: None,
+        before: None,
+    })
 }
 
 /// A version cursor is the object id `name:version` (what `last_id` carries) or a bare version.
@@ -76,12 +99,19 @@ fn version_cursor(q: &HashMap<String, String>, param: &str) -> Result<Option<u64
         return Ok(None);
     };
     let version = raw.rsplit(':').next().unwrap_or(raw);
-    parse_version(version)
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid(param, format!("'{param}' must be a version id such as 'my-agent:3'.")))
+    parse_version(version).map(Some).ok_or_else(|| {
+        ApiError::invalid(
+            param,
+            format!("'{param}' must be a version id such as 'my-agent:3'."),
+        )
+    })
 }
 
-pub async fn list_agents(State(app): State<Arc<AppState>>, Extension(g): Extension<Generation>, Query(q): Q) -> ApiResult {
+pub async fn list_agents(
+    State(app): State<Arc<AppState>>,
+    Extension(g): Extension<Generation>,
+    Query(q): Q,
+) -> ApiResult {
     let mut p = paging(&q)?;
     let kind = q.get("kind").cloned();
     let now = now_ms();
@@ -90,7 +120,10 @@ pub async fn list_agents(State(app): State<Arc<AppState>>, Extension(g): Extensi
             match q.get(param).filter(|c| !c.is_empty()) {
                 None => Ok(None),
                 Some(c) => s.agents.get(c).map(|a| Some(a.seq)).ok_or_else(|| {
-                    ApiError::invalid(param, format!("'{param}' must be the id of an existing agent."))
+                    ApiError::invalid(
+                        param,
+                        format!("'{param}' must be the id of an existing agent."),
+                    )
                 }),
             }
         };
@@ -101,7 +134,10 @@ pub async fn list_agents(State(app): State<Arc<AppState>>, Extension(g): Extensi
             .values()
             .filter(|a| {
                 kind.as_deref().is_none_or(|k| {
-                    a.latest().and_then(|v| v.definition.get("kind")).and_then(Value::as_str) == Some(k)
+                    a.latest()
+                        .and_then(|v| v.definition.get("kind"))
+                        .and_then(Value::as_str)
+                        == Some(k)
                 })
             })
             .map(|a| (a.seq, render::agent(a, g, now)))
@@ -113,7 +149,11 @@ pub async fn list_agents(State(app): State<Arc<AppState>>, Extension(g): Extensi
 }
 
 /// `POST /agents`: create the agent and its version 1.
-pub async fn create_agent(State(app): State<Arc<AppState>>, Extension(g): Extension<Generation>, body: RawBody) -> ApiResult {
+pub async fn create_agent(
+    State(app): State<Arc<AppState>>,
+    Extension(g): Extension<Generation>,
+    body: RawBody,
+) -> ApiResult {
     let body = parse_body(&body)?;
     let obj = validation::body_object(&body)?;
     let name = match obj.get("name") {
@@ -140,9 +180,15 @@ pub async fn create_agent(State(app): State<Arc<AppState>>, Extension(g): Extens
     Ok(Json(rendered).into_response())
 }
 
-pub async fn get_agent(State(app): State<Arc<AppState>>, Extension(g): Extension<Generation>, Path((_, name)): Path<(String, String)>) -> ApiResult {
+pub async fn get_agent(
+    State(app): State<Arc<AppState>>,
+    Extension(g): Extension<Generation>,
+    Path((_, name)): Path<(String, String)>,
+) -> ApiResult {
     let now = now_ms();
-    let v = app.store.read(|s| s.agent(&name).map(|a| render::agent(a, g, now)))?;
+    let v = app
+        .store
+        .read(|s| s.agent(&name).map(|a| render::agent(a, g, now)))?;
     Ok(Json(v).into_response())
 }
 
@@ -158,7 +204,11 @@ pub async fn update_agent(
         let state = match action {
             "enable" => "enabled",
             "disable" => "disabled",
-            _ => return Err(ApiError::not_found(format!("Unknown agent action ':{action}'."))),
+            _ => {
+                return Err(ApiError::not_found(format!(
+                    "Unknown agent action ':{action}'."
+                )));
+            }
         };
         app.store.write(|s| {
             s.agent(agent_name)?;
@@ -205,13 +255,19 @@ type AgentFields = (Option<Value>, Option<Value>);
 
 fn agent_level_fields(obj: &Map<String, Value>) -> Result<AgentFields, ApiError> {
     for key in ["agent_endpoint", "agent_card"] {
-        if let Some(v) = obj.get(key) {
-            if !(v.is_object() || v.is_null()) {
-                return Err(ApiError::invalid(key, format!("'{key}' must be an object.")));
-            }
+        if let Some(v) = obj.get(key)
+            && !(v.is_object() || v.is_null())
+        {
+            return Err(ApiError::invalid(
+                key,
+                format!("'{key}' must be an object."),
+            ));
         }
     }
-    Ok((obj.get("agent_endpoint").cloned(), obj.get("agent_card").cloned()))
+    Ok((
+        obj.get("agent_endpoint").cloned(),
+        obj.get("agent_card").cloned(),
+    ))
 }
 
 fn apply_agent_fields(agent: &mut super::store::AgentRecord, (endpoint, card): AgentFields) {
@@ -223,7 +279,11 @@ fn apply_agent_fields(agent: &mut super::store::AgentRecord, (endpoint, card): A
     }
 }
 
-pub async fn delete_agent(State(app): State<Arc<AppState>>, Path((_, name)): Path<(String, String)>, Query(q): Q) -> ApiResult {
+pub async fn delete_agent(
+    State(app): State<Arc<AppState>>,
+    Path((_, name)): Path<(String, String)>,
+    Query(q): Q,
+) -> ApiResult {
     let force = force(&q)?;
     app.store.write(|s| s.delete_agent(&name, force))?;
     app.stats.record_write();
@@ -242,8 +302,11 @@ pub async fn list_versions(
     let now = now_ms();
     let page = app.store.read(|s| -> Result<_, ApiError> {
         let agent = s.agent(&name)?;
-        let all: Vec<(u64, Value)> =
-            agent.versions.values().map(|v| (v.number, render::version(&name, v, g, now))).collect();
+        let all: Vec<(u64, Value)> = agent
+            .versions
+            .values()
+            .map(|v| (v.number, render::version(&name, v, g, now)))
+            .collect();
         Ok(p.apply(&all))
     })?;
     Ok(Json(render::list(page.items, page.has_more)).into_response())
@@ -276,7 +339,10 @@ pub async fn get_version(
     Path((_, name, version)): Path<(String, String, String)>,
 ) -> ApiResult {
     let now = now_ms();
-    let v = app.store.read(|s| s.version(&name, &version).map(|v| render::version(&name, v, g, now)))?;
+    let v = app.store.read(|s| {
+        s.version(&name, &version)
+            .map(|v| render::version(&name, v, g, now))
+    })?;
     Ok(Json(v).into_response())
 }
 
@@ -286,7 +352,9 @@ pub async fn delete_version(
     Query(q): Q,
 ) -> ApiResult {
     let force = force(&q)?;
-    let number = app.store.write(|s| s.delete_version(&name, &version, force))?;
+    let number = app
+        .store
+        .write(|s| s.delete_version(&name, &version, force))?;
     app.stats.record_write();
     Ok(Json(json!({
         "object": "agent.version.deleted",

@@ -34,7 +34,10 @@ fn mac(key: &[u8], expiry: i64, nonce: &str, resource: &str) -> String {
 
 pub fn issue(key: &[u8], resource: &str, expiry: i64) -> String {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
-    format!("{PREFIX}.{expiry}.{nonce}.{}", mac(key, expiry, &nonce, resource))
+    format!(
+        "{PREFIX}.{expiry}.{nonce}.{}",
+        mac(key, expiry, &nonce, resource)
+    )
 }
 
 /// True when `token` was issued with `key` for `resource` and has not expired.
@@ -49,7 +52,8 @@ pub fn verify(key: &[u8], token: &str, resource: &str, now: i64) -> bool {
     if *prefix != PREFIX || expiry <= now {
         return false;
     }
-    let (Some(given), Some(expected)) = (unhex(given), unhex(&mac(key, expiry, nonce, resource))) else {
+    let (Some(given), Some(expected)) = (unhex(given), unhex(&mac(key, expiry, nonce, resource)))
+    else {
         return false;
     };
     ct_eq(&given, &expected)
@@ -57,9 +61,13 @@ pub fn verify(key: &[u8], token: &str, resource: &str, now: i64) -> bool {
 
 /// Checks the `Authorization` header of an agents API request.
 pub fn check_bearer(headers: &HeaderMap, key: &[u8], now: i64) -> Result<(), ApiError> {
-    let value = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let Some(value) = value else {
-        return Err(ApiError::unauthorized("Access token is missing: send 'Authorization: Bearer <token>'."));
+        return Err(ApiError::unauthorized(
+            "Access token is missing: send 'Authorization: Bearer <token>'.",
+        ));
     };
     let token = value
         .split_once(' ')
@@ -70,7 +78,9 @@ pub fn check_bearer(headers: &HeaderMap, key: &[u8], now: i64) -> Result<(), Api
         Some(_) => Err(ApiError::unauthorized(format!(
             "Access token is invalid, expired, or was not issued for audience {AGENTS_RESOURCE}."
         ))),
-        None => Err(ApiError::unauthorized("The Authorization header must use the Bearer scheme.")),
+        None => Err(ApiError::unauthorized(
+            "The Authorization header must use the Bearer scheme.",
+        )),
     }
 }
 
@@ -81,15 +91,27 @@ pub async fn token_endpoint(
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let secret = headers.get("x-identity-header").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let secret = headers
+        .get("x-identity-header")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !ct_eq(secret.as_bytes(), app.options.identity_header.as_bytes()) {
-        return msi_error(StatusCode::UNAUTHORIZED, "The x-identity-header header is missing or wrong.");
+        return msi_error(
+            StatusCode::UNAUTHORIZED,
+            "The x-identity-header header is missing or wrong.",
+        );
     }
     if query.get("api-version").is_none_or(|v| v.is_empty()) {
-        return msi_error(StatusCode::BAD_REQUEST, "The api-version query parameter is required.");
+        return msi_error(
+            StatusCode::BAD_REQUEST,
+            "The api-version query parameter is required.",
+        );
     }
     let Some(resource) = query.get("resource").filter(|r| !r.is_empty()) else {
-        return msi_error(StatusCode::BAD_REQUEST, "The resource query parameter is required.");
+        return msi_error(
+            StatusCode::BAD_REQUEST,
+            "The resource query parameter is required.",
+        );
     };
     let now = super::server::now_secs();
     let expiry = now + app.options.token_lifetime_secs as i64;
@@ -105,7 +127,11 @@ pub async fn token_endpoint(
 }
 
 fn msi_error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({"statusCode": status.as_u16(), "message": message}))).into_response()
+    (
+        status,
+        Json(json!({"statusCode": status.as_u16(), "message": message})),
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -117,7 +143,12 @@ mod tests {
         let key = b"k1";
         let t = issue(key, "https://ai.azure.com", 100);
         assert!(verify(key, &t, AGENTS_RESOURCE, 99));
-        assert!(verify(key, &issue(key, "https://ai.azure.com/.default", 100), AGENTS_RESOURCE, 99));
+        assert!(verify(
+            key,
+            &issue(key, "https://ai.azure.com/.default", 100),
+            AGENTS_RESOURCE,
+            99
+        ));
         assert!(!verify(key, &t, AGENTS_RESOURCE, 100), "expired");
         assert!(!verify(b"k2", &t, AGENTS_RESOURCE, 99), "other key");
         let other = issue(key, "https://cognitiveservices.azure.com", 100);

@@ -92,9 +92,13 @@ pub struct Options {
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number; expected a rate between 0 and 1"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number; expected a rate between 0 and 1"))?;
     if !(0.0..=1.0).contains(&v) {
-        return Err(format!("`{s}` is out of range; expected a rate between 0 and 1"));
+        return Err(format!(
+            "`{s}` is out of range; expected a rate between 0 and 1"
+        ));
     }
     Ok(v)
 }

@@ -32,8 +32,14 @@ pub async fn set_sessions(
     let active = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("active").and_then(Value::as_u64))
-        .ok_or_else(|| ApiError::invalid("active", "Body must be {\"active\": <non-negative integer>}."))?;
-    app.store.write(|s| s.set_sessions(&name, &version, active))?;
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "active",
+                "Body must be {\"active\": <non-negative integer>}.",
+            )
+        })?;
+    app.store
+        .write(|s| s.set_sessions(&name, &version, active))?;
     Ok(Json(json!({"name": name, "version": version, "active": active})).into_response())
 }
 

@@ -19,7 +19,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.into(), message: message.into(), param: None }
+        ApiError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            param: None,
+        }
     }
 
     pub fn with_param(mut self, param: impl Into<String>) -> Self {
@@ -54,7 +59,11 @@ impl ApiError {
 
     /// Renders the body exactly in the service's shape.
     pub fn body(&self, request_id: &str) -> Value {
-        let kind = if self.status.is_server_error() { "server_error" } else { "invalid_request_error" };
+        let kind = if self.status.is_server_error() {
+            "server_error"
+        } else {
+            "invalid_request_error"
+        };
         json!({
             "error": {
                 "code": self.code,

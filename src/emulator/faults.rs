@@ -39,7 +39,13 @@ pub struct Faults {
 }
 
 impl Faults {
-    pub fn new(latency_ms: u64, rate_429: f64, rate_5xx: f64, rate_drop: f64, seed: Option<u64>) -> Faults {
+    pub fn new(
+        latency_ms: u64,
+        rate_429: f64,
+        rate_5xx: f64,
+        rate_drop: f64,
+        seed: Option<u64>,
+    ) -> Faults {
         let seed = seed.unwrap_or_else(rand::random);
         Faults {
             latency: Duration::from_millis(latency_ms),
@@ -95,7 +101,10 @@ mod tests {
         let sb: Vec<Fault> = (0..200).map(|_| b.draw()).collect();
         assert_eq!(sa, sb);
         let throttled = sa.iter().filter(|f| **f == Fault::Throttle).count();
-        assert!((30..=90).contains(&throttled), "about 30% of 200, got {throttled}");
+        assert!(
+            (30..=90).contains(&throttled),
+            "about 30% of 200, got {throttled}"
+        );
         assert!(sa.contains(&Fault::Drop));
         assert!(sa.iter().any(|f| matches!(f, Fault::ServerError(_))));
     }

@@ -38,9 +38,20 @@ mod tests {
 
     #[test]
     fn maps_api_versions() {
-        assert_eq!(Generation::from_api_version(Some("v1")).unwrap(), Generation::B);
-        assert_eq!(Generation::from_api_version(Some("2025-11-15-preview")).unwrap(), Generation::A);
+        assert_eq!(
+            Generation::from_api_version(Some("v1")).unwrap(),
+            Generation::B
+        );
+        assert_eq!(
+            Generation::from_api_version(Some("2025-11-15-preview")).unwrap(),
+            Generation::A
+        );
         assert_eq!(Generation::from_api_version(None).unwrap_err().status, 400);
-        assert_eq!(Generation::from_api_version(Some("2024-01-01")).unwrap_err().code, "invalid_value");
+        assert_eq!(
+            Generation::from_api_version(Some("2024-01-01"))
+                .unwrap_err()
+                .code,
+            "invalid_value"
+        );
     }
 }

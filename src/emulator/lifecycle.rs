@@ -44,7 +44,10 @@ impl Lifecycle {
 
     fn image_failure(&self, image: &str) -> Option<ProvisionError> {
         let tag_missing = tag_of(image).is_some_and(|t| t.starts_with("missing"));
-        let listed = self.fail_images.iter().any(|s| !s.is_empty() && image.contains(s.as_str()));
+        let listed = self
+            .fail_images
+            .iter()
+            .any(|s| !s.is_empty() && image.contains(s.as_str()));
         (tag_missing || listed).then(|| ProvisionError {
             code: "ImageError".into(),
             message: format!("image pull failed: manifest unknown for '{image}'"),
@@ -85,14 +88,21 @@ mod tests {
     use serde_json::json;
 
     fn lc() -> Lifecycle {
-        Lifecycle { provision_delay_ms: 100, fail_images: vec!["broken-repo".into()] }
+        Lifecycle {
+            provision_delay_ms: 100,
+            fail_images: vec!["broken-repo".into()],
+        }
     }
 
     #[test]
     fn failing_images() {
         let d = |img: &str| json!({"container_configuration": {"image": img}});
         assert!(lc().plan(&d("acr.io/app:missing-1"), 0).1.is_some());
-        assert!(lc().plan(&json!({"image": "acr.io/app:missing"}), 0).1.is_some());
+        assert!(
+            lc().plan(&json!({"image": "acr.io/app:missing"}), 0)
+                .1
+                .is_some()
+        );
         assert!(lc().plan(&d("acr.io/broken-repo:v1"), 0).1.is_some());
         assert!(lc().plan(&d("acr.io/app:v1"), 0).1.is_none());
         // "missing" in the registry host:port or repository is not a tag.

@@ -31,7 +31,10 @@ pub fn version(name: &str, v: &VersionRecord, generation: Generation, now_ms: i6
         match st {
             Status::Failed => {
                 if let Some(e) = &v.provision_error {
-                    o.insert("error".into(), json!({"code": e.code, "message": e.message}));
+                    o.insert(
+                        "error".into(),
+                        json!({"code": e.code, "message": e.message}),
+                    );
                 }
             }
             Status::Active => {
@@ -72,8 +75,16 @@ pub fn agent(a: &AgentRecord, generation: Generation, now_ms: i64) -> Value {
 /// List envelope. An empty page has null ids: the Python pager keeps requesting while
 /// `last_id` is non-empty.
 pub fn list(data: Vec<Value>, has_more: bool) -> Value {
-    let first = data.first().and_then(|v| v.get("id")).cloned().unwrap_or(Value::Null);
-    let last = data.last().and_then(|v| v.get("id")).cloned().unwrap_or(Value::Null);
+    let first = data
+        .first()
+        .and_then(|v| v.get("id"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let last = data
+        .last()
+        .and_then(|v| v.get("id"))
+        .cloned()
+        .unwrap_or(Value::Null);
     json!({"object": "list", "data": data, "first_id": first, "last_id": last, "has_more": has_more})
 }
 
@@ -88,7 +99,10 @@ mod tests {
             number: 3,
             created_at_ms: 5_500,
             ready_at_ms: 6_000,
-            provision_error: err.then(|| ProvisionError { code: "ImageError".into(), message: "m".into() }),
+            provision_error: err.then(|| ProvisionError {
+                code: "ImageError".into(),
+                message: "m".into(),
+            }),
             description: None,
             metadata: BTreeMap::new(),
             definition: json!({"kind": "hosted", "image": "a:b"}),

@@ -45,7 +45,10 @@ pub struct AppState {
 pub struct RequestId(pub String);
 
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 pub fn now_secs() -> i64 {
@@ -56,12 +59,21 @@ pub fn router(app: Arc<AppState>) -> Router {
     // Full paths rather than `nest`, so the guard sees the project segment in the URI.
     const BASE: &str = "/api/projects/{project}";
     let agents = Router::new()
-        .route(&format!("{BASE}/agents"), get(api::list_agents).post(api::create_agent))
+        .route(
+            &format!("{BASE}/agents"),
+            get(api::list_agents).post(api::create_agent),
+        )
         .route(
             &format!("{BASE}/agents/{{name}}"),
-            get(api::get_agent).post(api::update_agent).patch(api::patch_agent).delete(api::delete_agent),
+            get(api::get_agent)
+                .post(api::update_agent)
+                .patch(api::patch_agent)
+                .delete(api::delete_agent),
         )
-        .route(&format!("{BASE}/agents/{{name}}/versions"), get(api::list_versions).post(api::create_version))
+        .route(
+            &format!("{BASE}/agents/{{name}}/versions"),
+            get(api::list_versions).post(api::create_version),
+        )
         .route(
             &format!("{BASE}/agents/{{name}}/versions/{{version}}"),
             get(api::get_version).delete(api::delete_version),
@@ -72,11 +84,18 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/msi/token", get(auth::token_endpoint))
         .route("/_emulator/stats", get(control::stats))
         .route("/_emulator/reset-stats", post(control::reset_stats))
-        .route("/_emulator/agents/{name}/versions/{version}/sessions", post(control::set_sessions))
+        .route(
+            "/_emulator/agents/{name}/versions/{version}/sessions",
+            post(control::set_sessions),
+        )
         .route("/_emulator/state", get(control::state))
         .fallback(|| async { ApiError::not_found("The requested resource does not exist.") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This method is not allowed here.")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This method is not allowed here.",
+            )
         })
         .layer(middleware::from_fn_with_state(app.clone(), observe))
         .with_state(app)
@@ -89,10 +108,15 @@ async fn observe(State(app): State<Arc<AppState>>, mut req: Request, next: Next)
     let client_request_id = req.headers().get("x-ms-client-request-id").cloned();
     let method = req.method().clone();
     // The path and query carry no secrets (tokens travel in headers), so they can be logged.
-    let target = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let is_control = req.uri().path().starts_with("/_emulator/");
     if !is_control {
-        app.stats.record_request(&format!("{method} {}", route_template(req.uri().path())));
+        app.stats
+            .record_request(&format!("{method} {}", route_template(req.uri().path())));
     }
     req.extensions_mut().insert(RequestId(request_id.clone()));
 
@@ -100,7 +124,10 @@ async fn observe(State(app): State<Arc<AppState>>, mut req: Request, next: Next)
     if let Some(PendingError(err)) = resp.extensions_mut().remove::<PendingError>() {
         let (mut parts, _) = resp.into_parts();
         let body = serde_json::to_vec(&err.body(&request_id)).unwrap_or_default();
-        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         parts.headers.remove(header::CONTENT_LENGTH);
         resp = Response::from_parts(parts, Body::from(body));
     }
@@ -114,7 +141,11 @@ async fn observe(State(app): State<Arc<AppState>>, mut req: Request, next: Next)
     tracing::info!(
         "{method} {target} -> {}{} ({} ms) request_id={request_id}",
         resp.status().as_u16(),
-        if dropped { " [fault: response dropped]" } else { "" },
+        if dropped {
+            " [fault: response dropped]"
+        } else {
+            ""
+        },
         started.elapsed().as_millis()
     );
     resp
@@ -129,7 +160,13 @@ pub fn route_template(path: &str) -> String {
             let templated: Vec<&str> = rest
                 .iter()
                 .zip(names.iter().chain(std::iter::repeat(&"*")))
-                .map(|(seg, name)| if name.starts_with('{') || *name == "*" { *name } else { *seg })
+                .map(|(seg, name)| {
+                    if name.starts_with('{') || *name == "*" {
+                        *name
+                    } else {
+                        *seg
+                    }
+                })
                 .collect();
             format!("/api/projects/{{project}}/{}", templated.join("/"))
         }
@@ -148,7 +185,9 @@ async fn guard(State(app): State<Arc<AppState>>, mut req: Request, next: Next) -
         return e.into_response();
     }
     let api_version = req.uri().query().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "api-version").map(|(_, v)| v.into_owned())
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "api-version")
+            .map(|(_, v)| v.into_owned())
     });
     let generation = match Generation::from_api_version(api_version.as_deref()) {
         Ok(g) => g,
@@ -177,8 +216,12 @@ async fn guard(State(app): State<Arc<AppState>>, mut req: Request, next: Next) -
         }
         Fault::ServerError(status) => {
             app.stats.record_fault(fault);
-            return ApiError::new(status, "server_error", "The server had an error (emulator fault injection).")
-                .into_response();
+            return ApiError::new(
+                status,
+                "server_error",
+                "The server had an error (emulator fault injection).",
+            )
+            .into_response();
         }
         Fault::Drop | Fault::None => {}
     }
@@ -191,7 +234,10 @@ async fn guard(State(app): State<Arc<AppState>>, mut req: Request, next: Next) -
 }
 
 /// Binds, prints the endpoint line, then serves until `shutdown` completes.
-pub async fn run(options: Options, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn run(
+    options: Options,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     options.validate().map_err(anyhow::Error::msg)?;
     let store = Store::open(options.state_file.clone())?;
     let token_key = store.token_key();
@@ -205,7 +251,11 @@ pub async fn run(options: Options, shutdown: impl std::future::Future<Output = (
     if faults.enabled() {
         tracing::info!("fault injection on, seed {}", faults.seed);
     }
-    let tls = if options.tls { Some(tls::Material::generate()?) } else { None };
+    let tls = if options.tls {
+        Some(tls::Material::generate()?)
+    } else {
+        None
+    };
     if let (Some(m), Some(path)) = (&tls, &options.tls_cert_out) {
         std::fs::write(path, &m.ca_pem)
             .map_err(|e| anyhow::anyhow!("writing --tls-cert-out {}: {e}", path.display()))?;
@@ -259,8 +309,12 @@ pub async fn run(options: Options, shutdown: impl std::future::Future<Output = (
             match acceptor {
                 None => serve_connection(TokioIo::new(stream), router).await,
                 Some(acceptor) => {
-                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
-                        Ok(Ok(tls_stream)) => serve_connection(TokioIo::new(tls_stream), router).await,
+                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream))
+                        .await
+                    {
+                        Ok(Ok(tls_stream)) => {
+                            serve_connection(TokioIo::new(tls_stream), router).await
+                        }
                         Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
@@ -280,7 +334,10 @@ where
         let router = router.clone();
         let kill = kill_in_service.clone();
         async move {
-            let resp = router.oneshot(req).await.unwrap_or_else(|e: Infallible| match e {});
+            let resp = router
+                .oneshot(req)
+                .await
+                .unwrap_or_else(|e: Infallible| match e {});
             if resp.extensions().get::<DropConnection>().is_some() {
                 // The operation is done; never answer, and have the connection torn down.
                 kill.cancel();

@@ -94,7 +94,13 @@ impl Paging {
         if self.descending {
             seq.reverse();
         }
-        let comes_after = |k: u64, cursor: u64| if self.descending { k < cursor } else { k > cursor };
+        let comes_after = |k: u64, cursor: u64| {
+            if self.descending {
+                k < cursor
+            } else {
+                k > cursor
+            }
+        };
         let filtered: Vec<&(u64, T)> = seq
             .into_iter()
             .filter(|(k, _)| self.after.is_none_or(|c| comes_after(*k, c)))
@@ -106,7 +112,10 @@ impl Paging {
         } else {
             &filtered[..filtered.len().min(self.limit)]
         };
-        Page { items: window.iter().map(|(_, t)| t.clone()).collect(), has_more }
+        Page {
+            items: window.iter().map(|(_, t)| t.clone()).collect(),
+            has_more,
+        }
     }
 }
 
@@ -122,7 +131,9 @@ impl State {
     }
 
     pub fn agent(&self, name: &str) -> Result<&AgentRecord, ApiError> {
-        self.agents.get(name).ok_or_else(|| ApiError::not_found(format!("Agent '{name}' was not found.")))
+        self.agents
+            .get(name)
+            .ok_or_else(|| ApiError::not_found(format!("Agent '{name}' was not found.")))
     }
 
     pub fn version(&self, name: &str, version: &str) -> Result<&VersionRecord, ApiError> {
@@ -178,7 +189,12 @@ impl State {
     /// Deletes one version. Deleting the last version removes the agent too: an agent object
     /// must show `versions.latest`, and the service offers no empty agent. The version counter is
     /// kept, so a later version of the same name gets a fresh number.
-    pub fn delete_version(&mut self, name: &str, version: &str, force: bool) -> Result<u64, ApiError> {
+    pub fn delete_version(
+        &mut self,
+        name: &str,
+        version: &str,
+        force: bool,
+    ) -> Result<u64, ApiError> {
         let number = self.version(name, version)?.number;
         let agent = self.agents.get_mut(name).expect("checked by version()");
         let sessions = agent.versions[&number].active_sessions;
@@ -209,7 +225,11 @@ impl State {
     pub fn set_sessions(&mut self, name: &str, version: &str, active: u64) -> Result<(), ApiError> {
         let number = self.version(name, version)?.number;
         let agent = self.agents.get_mut(name).expect("checked by version()");
-        agent.versions.get_mut(&number).expect("checked").active_sessions = active;
+        agent
+            .versions
+            .get_mut(&number)
+            .expect("checked")
+            .active_sessions = active;
         Ok(())
     }
 }
@@ -221,7 +241,9 @@ pub fn parse_version(version: &str) -> Option<u64> {
 }
 
 pub fn version_not_found(name: &str, version: &str) -> ApiError {
-    ApiError::not_found(format!("Version '{version}' of agent '{name}' was not found."))
+    ApiError::not_found(format!(
+        "Version '{version}' of agent '{name}' was not found."
+    ))
 }
 
 pub struct Store {
@@ -237,15 +259,22 @@ impl Store {
             Some(p) if p.exists() => {
                 let text = std::fs::read_to_string(p)
                     .map_err(|e| anyhow::anyhow!("reading state file {}: {e}", p.display()))?;
-                serde_json::from_str(&text)
-                    .map_err(|e| anyhow::anyhow!("state file {} is not valid emulator state: {e}", p.display()))?
+                serde_json::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "state file {} is not valid emulator state: {e}",
+                        p.display()
+                    )
+                })?
             }
             _ => State::fresh(),
         };
         if let Some(p) = &path {
             persist(p, &state)?;
         }
-        Ok(Store { state: Mutex::new(state), path })
+        Ok(Store {
+            state: Mutex::new(state),
+            path,
+        })
     }
 
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
@@ -254,7 +283,10 @@ impl Store {
     }
 
     /// Runs `f` on a copy of the state; on success persists the copy and makes it live.
-    pub fn write<R>(&self, f: impl FnOnce(&mut State) -> Result<R, ApiError>) -> Result<R, ApiError> {
+    pub fn write<R>(
+        &self,
+        f: impl FnOnce(&mut State) -> Result<R, ApiError>,
+    ) -> Result<R, ApiError> {
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = guard.clone();
         let out = f(&mut next)?;
@@ -273,7 +305,9 @@ impl Store {
     }
 
     pub fn token_key(&self) -> Vec<u8> {
-        self.read(|s| super::digest::unhex(&s.token_key).unwrap_or_else(|| s.token_key.as_bytes().to_vec()))
+        self.read(|s| {
+            super::digest::unhex(&s.token_key).unwrap_or_else(|| s.token_key.as_bytes().to_vec())
+        })
     }
 }
 
@@ -289,7 +323,10 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
 
 /// Atomic replace: write a sibling temp file, fsync it, rename over the target.
 fn persist(path: &Path, state: &State) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile_in(dir, path)?;
     let text = serde_json::to_vec_pretty(state)?;
     tmp.1.write_all(&text)?;
@@ -301,7 +338,10 @@ fn persist(path: &Path, state: &State) -> anyhow::Result<()> {
 }
 
 fn tempfile_in(dir: &Path, target: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
-    let base = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "state".into());
+    let base = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".into());
     let tmp = dir.join(format!(".{base}.{}.tmp", uuid::Uuid::new_v4().simple()));
     let file = std::fs::OpenOptions::new()
         .write(true)
@@ -317,11 +357,18 @@ mod tests {
     use serde_json::json;
 
     fn nv() -> NewVersion {
-        NewVersion { description: None, metadata: BTreeMap::new(), definition: json!({"kind": "hosted"}) }
+        NewVersion {
+            description: None,
+            metadata: BTreeMap::new(),
+            definition: json!({"kind": "hosted"}),
+        }
     }
 
     fn lc() -> Lifecycle {
-        Lifecycle { provision_delay_ms: 0, fail_images: vec![] }
+        Lifecycle {
+            provision_delay_ms: 0,
+            fail_images: vec![],
+        }
     }
 
     #[test]
@@ -353,7 +400,13 @@ mod tests {
     fn paging() {
         let items: Vec<(u64, u64)> = (1..=5).map(|i| (i, i)).collect();
         let p = |desc, after, before, limit| {
-            let page = Paging { limit, descending: desc, after, before }.apply(&items);
+            let page = Paging {
+                limit,
+                descending: desc,
+                after,
+                before,
+            }
+            .apply(&items);
             (page.items, page.has_more)
         };
         assert_eq!(p(true, None, None, 2), (vec![5, 4], true));
@@ -371,12 +424,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
         let store = Store::open(Some(path.clone())).unwrap();
-        store.write(|s| Ok(s.add_version("a", nv(), &lc(), 5))).unwrap();
+        store
+            .write(|s| Ok(s.add_version("a", nv(), &lc(), 5)))
+            .unwrap();
         let key = store.token_key();
         drop(store);
         let again = Store::open(Some(path)).unwrap();
         assert_eq!(again.token_key(), key);
-        assert_eq!(again.read(|s| s.version("a", "1").unwrap().created_at_ms), 5);
+        assert_eq!(
+            again.read(|s| s.version("a", "1").unwrap().created_at_ms),
+            5
+        );
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temp files left behind");
     }

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -21,16 +21,29 @@ impl Material {
     pub fn generate() -> anyhow::Result<Material> {
         let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        ca_params.key_usages =
-            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-        ca_params.distinguished_name.push(DnType::CommonName, "azureai-emulator local CA");
+        ca_params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "azureai-emulator local CA");
         let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
 
         let leaf_key = KeyPair::generate()?;
-        let mut leaf_params =
-            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()])?;
-        leaf_params.distinguished_name.push(DnType::CommonName, "localhost");
-        leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+        let mut leaf_params = CertificateParams::new(vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ])?;
+        leaf_params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        leaf_params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
         leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         leaf_params.use_authority_key_identifier_extension = true;
         let leaf = leaf_params.signed_by(&leaf_key, &ca)?;
@@ -46,6 +59,9 @@ impl Material {
         // HTTP/1.1 only: one request per connection at a time, so a dropped-response fault
         // affects exactly one request.
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(Material { ca_pem: ca.pem(), server_config: Arc::new(config) })
+        Ok(Material {
+            ca_pem: ca.pem(),
+            server_config: Arc::new(config),
+        })
     }
 }

@@ -13,8 +13,10 @@ use super::generation::Generation;
 static NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$").unwrap());
 static CPU_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+(\.\d+)?$").unwrap());
-static MEMORY_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d+(\.\d+)?)(Gi|Mi)$").unwrap());
-static GEN_A_PROTOCOL_VERSION_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^v\d+$").unwrap());
+static MEMORY_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d+(\.\d+)?)(Gi|Mi)$").unwrap());
+static GEN_A_PROTOCOL_VERSION_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^v\d+$").unwrap());
 static SEMVER_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+\.\d+\.\d+$").unwrap());
 
 pub const MAX_METADATA_PAIRS: usize = 16;
@@ -64,37 +66,66 @@ pub fn agent_name(name: &str, param: &str) -> Result<(), ApiError> {
 
 pub fn body_object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
     body.as_object().ok_or_else(|| {
-        ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_request", "The request body must be a JSON object.")
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The request body must be a JSON object.",
+        )
     })
 }
 
 /// Validates `{definition, description?, metadata?}` (the common part of every create).
-pub fn new_version(body: &Map<String, Value>, generation: Generation) -> Result<NewVersion, ApiError> {
+pub fn new_version(
+    body: &Map<String, Value>,
+    generation: Generation,
+) -> Result<NewVersion, ApiError> {
     let description = match body.get("description") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(ApiError::invalid("description", "'description' must be a string.")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "description",
+                "'description' must be a string.",
+            ));
+        }
     };
     let metadata = metadata(body.get("metadata"))?;
     let definition = match body.get("definition") {
         None | Some(Value::Null) => return Err(ApiError::missing("definition")),
         Some(Value::Object(d)) => d,
-        Some(_) => return Err(ApiError::invalid("definition", "'definition' must be an object.")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "definition",
+                "'definition' must be an object.",
+            ));
+        }
     };
     definition_object(definition, generation)?;
-    Ok(NewVersion { description, metadata, definition: Value::Object(definition.clone()) })
+    Ok(NewVersion {
+        description,
+        metadata,
+        definition: Value::Object(definition.clone()),
+    })
 }
 
 fn metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, ApiError> {
     let map = match value {
         None | Some(Value::Null) => return Ok(BTreeMap::new()),
         Some(Value::Object(m)) => m,
-        Some(_) => return Err(ApiError::invalid("metadata", "'metadata' must be an object of string values.")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "metadata",
+                "'metadata' must be an object of string values.",
+            ));
+        }
     };
     if map.len() > MAX_METADATA_PAIRS {
         return Err(ApiError::invalid(
             "metadata",
-            format!("'metadata' has {} pairs; at most {MAX_METADATA_PAIRS} are allowed.", map.len()),
+            format!(
+                "'metadata' has {} pairs; at most {MAX_METADATA_PAIRS} are allowed.",
+                map.len()
+            ),
         ));
     }
     let mut out = BTreeMap::new();
@@ -114,7 +145,9 @@ fn metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, ApiError>
         if vlen > MAX_METADATA_VALUE {
             return Err(ApiError::invalid(
                 param,
-                format!("Metadata values must be at most {MAX_METADATA_VALUE} characters long; got {vlen}."),
+                format!(
+                    "Metadata values must be at most {MAX_METADATA_VALUE} characters long; got {vlen}."
+                ),
             ));
         }
         out.insert(k.clone(), s.clone());
@@ -130,12 +163,21 @@ fn definition_object(d: &Map<String, Value>, generation: Generation) -> Result<(
     let kind = match d.get("kind") {
         None | Some(Value::Null) => return Err(ApiError::missing("definition.kind")),
         Some(Value::String(k)) => k.as_str(),
-        Some(_) => return Err(ApiError::invalid("definition.kind", "'kind' must be a string.")),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "definition.kind",
+                "'kind' must be a string.",
+            ));
+        }
     };
     if !kinds.contains(&kind) {
         return Err(ApiError::invalid(
             "definition.kind",
-            format!("Unknown definition kind '{}'; allowed: {}.", truncate(kind, 40), kinds.join(", ")),
+            format!(
+                "Unknown definition kind '{}'; allowed: {}.",
+                truncate(kind, 40),
+                kinds.join(", ")
+            ),
         ));
     }
     match kind {
@@ -143,7 +185,10 @@ fn definition_object(d: &Map<String, Value>, generation: Generation) -> Result<(
         "prompt" => match d.get("model") {
             Some(Value::String(m)) if !m.is_empty() => Ok(()),
             None | Some(Value::Null) => Err(ApiError::missing("definition.model")),
-            Some(_) => Err(ApiError::invalid("definition.model", "'model' must be a non-empty string.")),
+            Some(_) => Err(ApiError::invalid(
+                "definition.model",
+                "'model' must be a non-empty string.",
+            )),
         },
         _ => Ok(()),
     }
@@ -164,10 +209,16 @@ fn hosted(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiError
         for (k, v) in env {
             let param = format!("definition.environment_variables.{}", truncate(k, 80));
             if k.is_empty() {
-                return Err(ApiError::invalid(param, "Environment variable names must not be empty."));
+                return Err(ApiError::invalid(
+                    param,
+                    "Environment variable names must not be empty.",
+                ));
             }
             if !v.is_string() {
-                return Err(ApiError::invalid(param, "Environment variable values must be strings."));
+                return Err(ApiError::invalid(
+                    param,
+                    "Environment variable values must be strings.",
+                ));
             }
             if generation == Generation::B && k.starts_with("FOUNDRY_") {
                 return Err(ApiError::invalid(
@@ -179,7 +230,10 @@ fn hosted(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiError
     }
     if let Some(tools) = d.get("tools").filter(|v| !v.is_null()) {
         let Value::Array(tools) = tools else {
-            return Err(ApiError::invalid("definition.tools", "'tools' must be an array of tool objects."));
+            return Err(ApiError::invalid(
+                "definition.tools",
+                "'tools' must be an array of tool objects.",
+            ));
         };
         for (i, t) in tools.iter().enumerate() {
             if !t.get("type").is_some_and(Value::is_string) {
@@ -190,16 +244,14 @@ fn hosted(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiError
             }
         }
     }
-    if let Some(sc) = d.get("session_configuration").filter(|v| !v.is_null()) {
-        if let Some(t) = sc.get("idle_timeout_seconds").filter(|v| !v.is_null()) {
-            let ok = t.as_u64().is_some_and(|t| (120..=14400).contains(&t));
-            if !ok {
-                return Err(ApiError::invalid(
-                    "definition.session_configuration.idle_timeout_seconds",
-                    "'idle_timeout_seconds' must be an integer between 120 and 14400.",
-                ));
-            }
-        }
+    if let Some(sc) = d.get("session_configuration").filter(|v| !v.is_null())
+        && let Some(t) = sc.get("idle_timeout_seconds").filter(|v| !v.is_null())
+        && !t.as_u64().is_some_and(|t| (120..=14400).contains(&t))
+    {
+        return Err(ApiError::invalid(
+            "definition.session_configuration.idle_timeout_seconds",
+            "'idle_timeout_seconds' must be an integer between 120 and 14400.",
+        ));
     }
     Ok(())
 }
@@ -208,13 +260,18 @@ fn required_string<'a>(d: &'a Map<String, Value>, field: &str) -> Result<&'a str
     match d.get(field) {
         None | Some(Value::Null) => Err(ApiError::missing(&format!("definition.{field}"))),
         Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(ApiError::invalid(format!("definition.{field}"), format!("'{field}' must be a string."))),
+        Some(_) => Err(ApiError::invalid(
+            format!("definition.{field}"),
+            format!("'{field}' must be a string."),
+        )),
     }
 }
 
 fn cpu(value: &str) -> Result<(), ApiError> {
     let ok = CPU_RE.is_match(value)
-        && value.parse::<f64>().is_ok_and(|v| (CPU_MIN..=CPU_MAX).contains(&v));
+        && value
+            .parse::<f64>()
+            .is_ok_and(|v| (CPU_MIN..=CPU_MAX).contains(&v));
     if ok {
         return Ok(());
     }
@@ -247,7 +304,10 @@ fn memory(value: &str) -> Result<(), ApiError> {
 /// Exactly one of `image` (Gen A spelling), `container_configuration` or `code_configuration`.
 fn image_source(d: &Map<String, Value>) -> Result<(), ApiError> {
     let present = |k: &str| d.get(k).is_some_and(|v| !v.is_null());
-    let count = ["image", "container_configuration", "code_configuration"].iter().filter(|k| present(k)).count();
+    let count = ["image", "container_configuration", "code_configuration"]
+        .iter()
+        .filter(|k| present(k))
+        .count();
     if count != 1 {
         return Err(ApiError::invalid(
             "definition",
@@ -268,7 +328,10 @@ fn image_source(d: &Map<String, Value>) -> Result<(), ApiError> {
     }
     match d.get("code_configuration") {
         Some(Value::Object(_)) => Ok(()),
-        _ => Err(ApiError::invalid("definition.code_configuration", "'code_configuration' must be an object.")),
+        _ => Err(ApiError::invalid(
+            "definition.code_configuration",
+            "'code_configuration' must be an object.",
+        )),
     }
 }
 
@@ -289,7 +352,10 @@ fn protocols(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiEr
         Generation::A => "container_protocol_versions",
         Generation::B => "protocol_versions",
     };
-    let field = match (present("protocol_versions"), present("container_protocol_versions")) {
+    let field = match (
+        present("protocol_versions"),
+        present("container_protocol_versions"),
+    ) {
         (true, true) => {
             return Err(ApiError::invalid(
                 "definition",
@@ -301,14 +367,28 @@ fn protocols(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiEr
         (false, false) => return Err(ApiError::missing(&format!("definition.{preferred}"))),
     };
     let Some(Value::Array(items)) = d.get(field) else {
-        return Err(ApiError::invalid(format!("definition.{field}"), format!("'{field}' must be an array.")));
+        return Err(ApiError::invalid(
+            format!("definition.{field}"),
+            format!("'{field}' must be an array."),
+        ));
     };
     if items.is_empty() {
-        return Err(ApiError::invalid(format!("definition.{field}"), format!("'{field}' must not be empty.")));
+        return Err(ApiError::invalid(
+            format!("definition.{field}"),
+            format!("'{field}' must not be empty."),
+        ));
     }
     let (allowed, version_ok, version_hint): (&[&str], &Regex, &str) = match generation {
-        Generation::A => (GEN_A_PROTOCOLS, &GEN_A_PROTOCOL_VERSION_RE, "a version such as \"v1\""),
-        Generation::B => (GEN_B_PROTOCOLS, &SEMVER_RE, "a semantic version such as \"1.0.0\""),
+        Generation::A => (
+            GEN_A_PROTOCOLS,
+            &GEN_A_PROTOCOL_VERSION_RE,
+            "a version such as \"v1\"",
+        ),
+        Generation::B => (
+            GEN_B_PROTOCOLS,
+            &SEMVER_RE,
+            "a semantic version such as \"1.0.0\"",
+        ),
     };
     for (i, item) in items.iter().enumerate() {
         let base = format!("definition.{field}[{i}]");
@@ -320,7 +400,11 @@ fn protocols(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiEr
         if !allowed.iter().any(|a| a.eq_ignore_ascii_case(protocol)) {
             return Err(ApiError::invalid(
                 format!("{base}.protocol"),
-                format!("Unsupported protocol '{}'; allowed: {}.", truncate(protocol, 40), allowed.join(", ")),
+                format!(
+                    "Unsupported protocol '{}'; allowed: {}.",
+                    truncate(protocol, 40),
+                    allowed.join(", ")
+                ),
             ));
         }
         let version = item.get("version").and_then(Value::as_str);
@@ -419,13 +503,22 @@ mod tests {
     fn protocol_versions_follow_generation() {
         let mut b = gen_b();
         b["definition"]["protocol_versions"][0]["version"] = json!("v1");
-        assert_eq!(param_of(&b, Generation::B), "definition.protocol_versions[0].version");
+        assert_eq!(
+            param_of(&b, Generation::B),
+            "definition.protocol_versions[0].version"
+        );
         let mut a = gen_a();
         a["definition"]["container_protocol_versions"][0]["version"] = json!("1.0.0");
-        assert_eq!(param_of(&a, Generation::A), "definition.container_protocol_versions[0].version");
+        assert_eq!(
+            param_of(&a, Generation::A),
+            "definition.container_protocol_versions[0].version"
+        );
         a = gen_a();
         a["definition"]["container_protocol_versions"][0]["protocol"] = json!("smtp");
-        assert_eq!(param_of(&a, Generation::A), "definition.container_protocol_versions[0].protocol");
+        assert_eq!(
+            param_of(&a, Generation::A),
+            "definition.container_protocol_versions[0].protocol"
+        );
     }
 
     #[test]
@@ -448,7 +541,10 @@ mod tests {
         b["definition"]["image"] = json!("x:y");
         assert_eq!(param_of(&b, Generation::B), "definition");
         let mut b = gen_b();
-        b["definition"].as_object_mut().unwrap().remove("container_configuration");
+        b["definition"]
+            .as_object_mut()
+            .unwrap()
+            .remove("container_configuration");
         assert_eq!(param_of(&b, Generation::B), "definition");
     }
 }

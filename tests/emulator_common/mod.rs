@@ -49,10 +49,15 @@ impl Emulator {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("no endpoint line; stderr: {}", std::fs::read_to_string(&stderr_path).unwrap_or_default())
-        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!(
+                    "no endpoint line; stderr: {}",
+                    std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                )
+            });
         let endpoint = line.trim().to_string();
         assert!(
             endpoint.ends_with("/api/projects/demo"),
@@ -64,7 +69,14 @@ impl Emulator {
             .retry(reqwest::retry::never())
             .timeout(Duration::from_secs(20));
         let client = configure(builder).build().unwrap();
-        Emulator { child, endpoint, base, client, stderr_path, _dir: dir }
+        Emulator {
+            child,
+            endpoint,
+            base,
+            client,
+            stderr_path,
+            _dir: dir,
+        }
     }
 
     pub fn stderr(&self) -> String {
@@ -82,7 +94,10 @@ impl Emulator {
             .unwrap();
         assert_eq!(r.status(), 200);
         let v: Value = r.json().await.unwrap();
-        assert!(v["expires_on"].is_string(), "App Service sends expires_on as a string");
+        assert!(
+            v["expires_on"].is_string(),
+            "App Service sends expires_on as a string"
+        );
         v["access_token"].as_str().unwrap().to_string()
     }
 
@@ -91,11 +106,25 @@ impl Emulator {
     }
 
     /// An authorized agents API call; returns status and JSON body (Null when empty).
-    pub async fn call(&self, token: &str, method: &str, path: &str, api_version: &str, body: Option<Value>) -> (u16, Value) {
-        let resp = self.send(token, method, path, api_version, body).await.expect("request failed");
+    pub async fn call(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        api_version: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let resp = self
+            .send(token, method, path, api_version, body)
+            .await
+            .expect("request failed");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() };
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap()
+        };
         (status, v)
     }
 
@@ -108,7 +137,10 @@ impl Emulator {
         body: Option<Value>,
     ) -> reqwest::Result<reqwest::Response> {
         let sep = if path.contains('?') { '&' } else { '?' };
-        let url = format!("{}{}{}api-version={}", self.endpoint, path, sep, api_version);
+        let url = format!(
+            "{}{}{}api-version={}",
+            self.endpoint, path, sep, api_version
+        );
         let mut req = self
             .client
             .request(method.parse().unwrap(), url)
@@ -120,14 +152,25 @@ impl Emulator {
     }
 
     pub async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let mut req = self.client.request(method.parse().unwrap(), format!("{}/_emulator/{path}", self.base));
+        let mut req = self.client.request(
+            method.parse().unwrap(),
+            format!("{}/_emulator/{path}", self.base),
+        );
         if let Some(b) = body {
             req = req.json(&b);
         }
         let resp = req.send().await.unwrap();
-        assert!(resp.status().is_success(), "control call {path} failed: {}", resp.status());
+        assert!(
+            resp.status().is_success(),
+            "control call {path} failed: {}",
+            resp.status()
+        );
         let text = resp.text().await.unwrap();
-        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap()
+        }
     }
 
     pub async fn stats(&self) -> Value {
