@@ -99,7 +99,8 @@ fi
 export CHECKPOINT_DISABLE=1
 export TF_IN_AUTOMATION=1
 unset TF_PLUGIN_CACHE_DIR TF_LOG TF_LOG_PATH TF_CLI_ARGS TF_WORKSPACE
-say "Using $("$terraform" version | head -n1) at $terraform"
+# (A CLI config file named in the caller's environment may not exist; ours comes later.)
+say "Using $(TF_CLI_CONFIG_FILE=/dev/null "$terraform" version | head -n1) at $terraform"
 
 # --- 3. Emulator ---------------------------------------------------------------------------------
 work="$(mktemp -d "${TMPDIR:-/tmp}/azureai-quickstart.XXXXXX")"
@@ -148,10 +149,17 @@ export TF_CLI_CONFIG_FILE="$work/terraformrc"
 config="$work/config"
 mkdir -p "$config"
 cp examples/quickstart/*.tf "$config/"
-tf() { "$terraform" -chdir="$config" "$@"; }
+# Colours only on a terminal: piped into a log or a test, escape codes are noise.
+color=()
+[[ -t 1 ]] || color=(-no-color)
+tf() {
+  local cmd="$1"
+  shift
+  "$terraform" -chdir="$config" "$cmd" "${color[@]}" "$@"
+}
 
 # --- 5. init, apply, show ----------------------------------------------------------------------
-say "terraform init (offline, from the local mirror)"
+say "terraform init (offline, from the local mirror; its lock-file checksum warning is expected for a local mirror)"
 tf init -input=false
 
 say "terraform apply: two versions of 'quickstart-agent'"

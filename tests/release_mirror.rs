@@ -6,6 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 const ZIP_NAME_PREFIX: &str = "terraform-provider-azureai_";
@@ -46,19 +47,30 @@ fn terraform_on_path() -> PathBuf {
         .expect("no `terraform` on PATH; the tests need the current Terraform (1.11.x) there")
 }
 
-fn run_release_script(out_dir: &Path) {
-    let out = Command::new(repo_root().join("scripts/release.sh"))
-        .arg("--binary")
-        .arg(provider_binary())
-        .arg("--out")
-        .arg(out_dir)
-        .output()
-        .expect("run scripts/release.sh");
-    assert!(
-        out.status.success(),
-        "release.sh failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// Runs `scripts/release.sh` on the debug binary once per test run; every test here reads the
+/// same artefacts (zipping a debug build is the slow part, so it is done once).
+fn release_dist() -> &'static Path {
+    static DIST: OnceLock<PathBuf> = OnceLock::new();
+    DIST.get_or_init(|| {
+        // Cargo's per-target scratch space: removed and rewritten by each run, never shared
+        // with other test binaries.
+        let dist = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("release_mirror-dist");
+        let _ = fs::remove_dir_all(&dist);
+        let out = Command::new(repo_root().join("scripts/release.sh"))
+            .arg("--binary")
+            .arg(provider_binary())
+            .arg("--out")
+            .arg(&dist)
+            .args(["--compress-level", "1"])
+            .output()
+            .expect("run scripts/release.sh");
+        assert!(
+            out.status.success(),
+            "release.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dist
+    })
 }
 
 fn zip_name() -> String {
@@ -96,8 +108,7 @@ fn terraform_init(terraform: &Path, work: &Path, mirror: &Path) -> Output {
 }
 
 fn packed_mirror_from_release(root: &Path) -> PathBuf {
-    let dist = root.join("dist");
-    run_release_script(&dist);
+    let dist = release_dist();
     let mirror = root.join("mirror");
     let namespace_dir = mirror.join("registry.terraform.io/azureai/azureai");
     fs::create_dir_all(&namespace_dir).unwrap();
@@ -186,10 +197,7 @@ fn init_fails_when_the_mirror_lacks_the_zip() {
 /// manifest copy declares plugin protocol 5.0.
 #[test]
 fn release_artefacts_are_consistent() {
-    let root = tempfile::tempdir().unwrap();
-    let dist = root.path().join("dist");
-    run_release_script(&dist);
-
+    let dist = release_dist();
     let sums_name = format!("{ZIP_NAME_PREFIX}{PROVIDER_VERSION}_SHA256SUMS");
     let manifest_name = format!("{ZIP_NAME_PREFIX}{PROVIDER_VERSION}_manifest.json");
     let sums = fs::read_to_string(dist.join(&sums_name)).unwrap();
@@ -209,7 +217,7 @@ fn release_artefacts_are_consistent() {
 
     let check = Command::new("sha256sum")
         .args(["--check", "--strict", &sums_name])
-        .current_dir(&dist)
+        .current_dir(dist)
         .output()
         .expect("run sha256sum");
     assert!(
