@@ -31,7 +31,9 @@ fn venv_python(name: &str) -> PathBuf {
     python
 }
 
-fn run_script(venv: &str, script: &str, extra_args: &[&str]) {
+/// Runs one script against a fresh emulator; returns the emulator (still running) so callers
+/// can inspect its stats.
+fn run_script(venv: &str, script: &str, extra_args: &[&str]) -> Emulator {
     let python = venv_python(venv);
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("emulator-ca.pem");
@@ -78,6 +80,7 @@ fn run_script(venv: &str, script: &str, extra_args: &[&str]) {
         stdout.contains(": OK"),
         "{script} did not report success:\n{stdout}"
     );
+    emu
 }
 
 fn wait_with_deadline(mut cmd: Command, limit: Duration) -> std::process::Output {
@@ -106,4 +109,27 @@ fn seed_workflow_with_sdk_2_0_0b3_on_gen_a() {
 #[test]
 fn hosted_workflow_with_newest_sdk_on_gen_b() {
     run_script("latest", "hosted_gen_b.py", &[]);
+}
+
+/// The SDK's own retry policy copes with the emulator's throttling (Retry-After: 0 plus
+/// retry-after-ms), so the fault responses have the shape azure-core expects. Only 429 is
+/// injected: azure-core does not retry a POST answered 500/503, by design.
+#[tokio::test]
+async fn seed_workflow_survives_throttling_through_the_sdk_retry_policy() {
+    let emu = tokio::task::spawn_blocking(|| {
+        run_script(
+            "b3",
+            "seed_workflow_gen_a.py",
+            &["--fault-429", "0.3", "--seed", "11"],
+        )
+    })
+    .await
+    .unwrap();
+    let stats = emu.stats().await;
+    let throttled = stats["faults"]["429"].as_u64().unwrap();
+    assert!(throttled > 0, "no request was throttled: {stats}");
+    assert_eq!(
+        stats["writes"], 4,
+        "2 creates + 2 deletes, each exactly once: {stats}"
+    );
 }

@@ -24,14 +24,9 @@ pub struct Emulator {
 }
 
 impl Emulator {
+    /// Starts the binary with `args`. With `--tls --tls-cert-out PATH`, the client trusts the
+    /// certificate the emulator wrote (before printing its endpoint line).
     pub fn start(args: &[&str]) -> Emulator {
-        Self::start_with_client(args, |b| b)
-    }
-
-    pub fn start_with_client(
-        args: &[&str],
-        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
-    ) -> Emulator {
         let dir = tempfile::tempdir().unwrap();
         let stderr_path = dir.path().join("stderr.log");
         let stderr = std::fs::File::create(&stderr_path).unwrap();
@@ -65,10 +60,14 @@ impl Emulator {
             std::fs::read_to_string(&stderr_path).unwrap_or_default()
         );
         let base = endpoint.trim_end_matches("/api/projects/demo").to_string();
-        let builder = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .retry(reqwest::retry::never())
             .timeout(Duration::from_secs(20));
-        let client = configure(builder).build().unwrap();
+        if let Some(i) = args.iter().position(|a| *a == "--tls-cert-out") {
+            let pem = std::fs::read(args[i + 1]).expect("the emulator wrote its certificate");
+            builder = builder.tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()]);
+        }
+        let client = builder.build().unwrap();
         Emulator {
             child,
             endpoint,
