@@ -6,14 +6,20 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{Emulator, PROVIDER_ADDRESS, PROVIDER_VERSION, Workspace, run_with_timeout, terraform_binaries};
+use support::{
+    Emulator, PROVIDER_ADDRESS, PROVIDER_VERSION, Workspace, run_with_timeout, terraform_binaries,
+};
 
 #[test]
 fn both_terraform_versions_are_available() {
     let tfs = terraform_binaries();
     assert_eq!(tfs.len(), 2);
     assert!(tfs[0].version.starts_with("1."), "{}", tfs[0]);
-    assert!(!tfs[0].is_1_0(), "PATH terraform should be the current release, got {}", tfs[0]);
+    assert!(
+        !tfs[0].is_1_0(),
+        "PATH terraform should be the current release, got {}",
+        tfs[0]
+    );
     assert!(tfs[1].is_1_0() && tfs[1].version == "1.0.3", "{}", tfs[1]);
 }
 
@@ -26,13 +32,21 @@ fn workspace_has_mirror_and_cli_config() {
         .join("mirror")
         .join(PROVIDER_ADDRESS)
         .join(PROVIDER_VERSION)
-        .join(format!("linux_amd64/terraform-provider-azureai_v{PROVIDER_VERSION}"));
+        .join(format!(
+            "linux_amd64/terraform-provider-azureai_v{PROVIDER_VERSION}"
+        ));
     assert!(installed.is_file(), "{} missing", installed.display());
     let rc = std::fs::read_to_string(root.join("terraformrc")).unwrap();
-    assert!(rc.contains("filesystem_mirror") && rc.contains("exclude"), "{rc}");
+    assert!(
+        rc.contains("filesystem_mirror") && rc.contains("exclude"),
+        "{rc}"
+    );
     ws.write_main_tf("");
     let main_tf = std::fs::read_to_string(ws.path().join("main.tf")).unwrap();
-    assert!(main_tf.contains(r#"source = "azureai/azureai""#), "{main_tf}");
+    assert!(
+        main_tf.contains(r#"source = "azureai/azureai""#),
+        "{main_tf}"
+    );
 }
 
 #[test]
@@ -40,7 +54,9 @@ fn commands_that_hang_are_killed() {
     let mut cmd = Command::new("sleep");
     cmd.arg("30");
     let started = Instant::now();
-    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_with_timeout(cmd, Duration::from_millis(200))));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_with_timeout(cmd, Duration::from_millis(200))
+    }));
     assert!(panicked.is_err(), "a hung command must fail the test");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -48,8 +64,16 @@ fn commands_that_hang_are_killed() {
 #[test]
 fn emulator_starts_and_answers_control_requests() {
     let emu = Emulator::start(&[]);
-    assert!(emu.endpoint.starts_with("http://127.0.0.1:") && emu.endpoint.ends_with("/api/projects/test"), "{}", emu.endpoint);
-    assert_eq!(emu.identity_endpoint(), format!("{}/msi/token", emu.origin()));
+    assert!(
+        emu.endpoint.starts_with("http://127.0.0.1:")
+            && emu.endpoint.ends_with("/api/projects/test"),
+        "{}",
+        emu.endpoint
+    );
+    assert_eq!(
+        emu.identity_endpoint(),
+        format!("{}/msi/token", emu.origin())
+    );
     let env = emu.env();
     assert!(env.contains(&("IDENTITY_HEADER".to_string(), "emulator".to_string())));
 

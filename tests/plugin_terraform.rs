@@ -15,7 +15,10 @@ fn workspace(tf: &TerraformBin, launch: Launch) -> Workspace {
     let ws = Workspace::builder(tf)
         .launch(launch)
         // Loopback http is allowed by the provider; nothing listens there and nothing is called.
-        .env("AZURE_AI_PROJECT_ENDPOINT", "http://127.0.0.1:9/api/projects/test")
+        .env(
+            "AZURE_AI_PROJECT_ENDPOINT",
+            "http://127.0.0.1:9/api/projects/test",
+        )
         .env("TF_LOG_PROVIDER", "debug")
         .build();
     ws.write_main_tf(CONFIG);
@@ -28,28 +31,48 @@ fn managed(tf: &TerraformBin) {
     let ws = workspace(tf, Launch::Managed);
     let init = ws.init();
     init.assert_contains("Installing azureai/azureai v0.1.0");
-    assert!(ws.path().join(".terraform.lock.hcl").is_file(), "{}", ws.describe());
+    assert!(
+        ws.path().join(".terraform.lock.hcl").is_file(),
+        "{}",
+        ws.describe()
+    );
 
     let validate = ws.run(&["validate"]).assert_success();
     validate.assert_contains("The configuration is valid");
 
     let plan = ws.plan();
-    assert!(!plan.has_changes, "empty config must plan no changes:\n{}", plan.output);
+    assert!(
+        !plan.has_changes,
+        "empty config must plan no changes:\n{}",
+        plan.output
+    );
 
     // A second workspace with Terraform's own trace log on stderr, to see the transport.
-    let traced = Workspace::builder(tf).env("TF_LOG", "trace").env("TF_LOG_PROVIDER", "debug").build();
+    let traced = Workspace::builder(tf)
+        .env("TF_LOG", "trace")
+        .env("TF_LOG_PROVIDER", "debug")
+        .build();
     traced.write_main_tf(CONFIG);
     traced.init();
     let traced = traced.run(&["validate"]).assert_success();
     let log = &traced.stderr;
-    assert!(log.contains("configuring client automatic mTLS"), "AutoMTLS not in use:\n{log}");
     assert!(
-        log.contains("[DEBUG] provider.terraform-provider-azureai_v0.1.0: plugin listening:") && log.contains("tls=true"),
+        log.contains("configuring client automatic mTLS"),
+        "AutoMTLS not in use:\n{log}"
+    );
+    assert!(
+        log.contains("[DEBUG] provider.terraform-provider-azureai_v0.1.0: plugin listening:")
+            && log.contains("tls=true"),
         "our hclog line was not re-emitted at DEBUG with tls=true:\n{log}"
     );
     assert!(log.contains("GRPCController.Shutdown received"), "{log}");
     assert!(log.contains("plugin exited"), "{log}");
-    for bad in ["plugin failed to exit gracefully", "signal: killed", "connection refused", "tls: "] {
+    for bad in [
+        "plugin failed to exit gracefully",
+        "signal: killed",
+        "connection refused",
+        "tls: ",
+    ] {
         assert!(!log.contains(bad), "Terraform log contains {bad:?}:\n{log}");
     }
 }
@@ -62,12 +85,21 @@ fn reattach(tf: &TerraformBin) {
     let plan = ws.plan();
     assert!(!plan.has_changes, "{}", plan.output);
     let provider = ws.debug_provider().expect("reattach mode has a provider");
-    assert!(provider.try_wait().is_none(), "the reattached provider must outlive Terraform runs");
+    assert!(
+        provider.try_wait().is_none(),
+        "the reattached provider must outlive Terraform runs"
+    );
     let log = provider.log();
     let connections = log.matches("plugin connection accepted").count();
     // init and validate and plan each attach at least once.
-    assert!(connections >= 2, "Terraform did not use the reattached provider ({connections} connections):\n{log}");
-    assert!(log.contains("\"tls\":false"), "reattach must be plaintext:\n{log}");
+    assert!(
+        connections >= 2,
+        "Terraform did not use the reattached provider ({connections} connections):\n{log}"
+    );
+    assert!(
+        log.contains("\"tls\":false"),
+        "reattach must be plaintext:\n{log}"
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use azureai::plugin::{self, ServeOptions};
+use azureai::protocol::ProviderService;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,11 +47,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let service = ProviderService::new(azureai::provider::new_provider());
     let opts = ServeOptions {
         debug: cli.debug,
+        // Shutdown (or SIGTERM) also cancels whatever the provider is still doing.
+        cancel_on_shutdown: Some(service.stop_token()),
         ..ServeOptions::default()
     };
-    let result = runtime.block_on(plugin::serve(placeholder::Placeholder, opts));
+    let result = runtime.block_on(plugin::serve(service, opts));
     // Do not wait for stray blocking work: Terraform expects us gone soon after Shutdown.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match result {
@@ -65,42 +69,6 @@ fn main() -> ExitCode {
                 eprintln!("Error: {e:#}");
             }
             ExitCode::FAILURE
-        }
-    }
-}
-
-/// Stand-in until `azureai::protocol::ProviderService` lands: an empty provider, enough for
-/// Terraform to load us and for transport tests.
-mod placeholder {
-    use azureai::proto::tfplugin5::provider_server::Provider;
-    use azureai::proto::tfplugin5::{Schema, get_provider_schema, prepare_provider_config, schema};
-    use tonic::{Request, Response, Status};
-
-    pub struct Placeholder;
-
-    #[tonic::async_trait]
-    impl Provider for Placeholder {
-        async fn get_schema(
-            &self,
-            _request: Request<get_provider_schema::Request>,
-        ) -> Result<Response<get_provider_schema::Response>, Status> {
-            Ok(Response::new(get_provider_schema::Response {
-                provider: Some(Schema {
-                    version: 0,
-                    block: Some(schema::Block::default()),
-                }),
-                ..Default::default()
-            }))
-        }
-
-        async fn prepare_provider_config(
-            &self,
-            request: Request<prepare_provider_config::Request>,
-        ) -> Result<Response<prepare_provider_config::Response>, Status> {
-            Ok(Response::new(prepare_provider_config::Response {
-                prepared_config: request.into_inner().config,
-                diagnostics: vec![],
-            }))
         }
     }
 }

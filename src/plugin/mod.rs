@@ -46,6 +46,9 @@ pub struct ServeOptions {
     pub debug: bool,
     /// Provider address used in the reattach JSON.
     pub provider_address: String,
+    /// Cancelled when the server shuts down, so in-flight provider work stops with it
+    /// (e.g. `ProviderService::stop_token`).
+    pub cancel_on_shutdown: Option<CancellationToken>,
 }
 
 impl Default for ServeOptions {
@@ -53,6 +56,7 @@ impl Default for ServeOptions {
         ServeOptions {
             debug: false,
             provider_address: PROVIDER_ADDRESS.to_string(),
+            cancel_on_shutdown: None,
         }
     }
 }
@@ -66,9 +70,25 @@ pub async fn serve<S>(provider: S, opts: ServeOptions) -> anyhow::Result<()>
 where
     S: Provider,
 {
-    if opts.debug {
-        return serve_debug(provider, &opts).await;
+    let shutdown = CancellationToken::new();
+    if let Some(work) = opts.cancel_on_shutdown.clone() {
+        let stopped = shutdown.clone();
+        tokio::spawn(async move {
+            stopped.cancelled().await;
+            work.cancel();
+        });
     }
+    if opts.debug {
+        return serve_debug(provider, &opts, shutdown).await;
+    }
+    serve_managed(provider, shutdown).await
+}
+
+/// The normal path: Terraform launched us.
+async fn serve_managed<S: Provider>(
+    provider: S,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     handshake::check_magic_cookie(env(handshake::MAGIC_COOKIE_KEY).as_deref())?;
     let protocol_version =
@@ -94,7 +114,6 @@ where
     };
     tracing::debug!(network = line.network.as_str(), address = %line.address, tls = tls.is_some(), "plugin listening");
 
-    let shutdown = CancellationToken::new();
     handle_signals_like_go_plugin(shutdown.clone())?;
     let incoming = incoming::accept_loop(listener, tls, shutdown.clone());
     // Announce only once everything that can fail has succeeded: Terraform dials right away.
@@ -124,7 +143,12 @@ fn handle_signals_like_go_plugin(shutdown: CancellationToken) -> std::io::Result
     Ok(())
 }
 
-async fn serve_debug<S: Provider>(provider: S, opts: &ServeOptions) -> anyhow::Result<()> {
+/// `--debug`: plaintext loopback, reattach JSON on stdout, run until SIGINT/SIGTERM.
+async fn serve_debug<S: Provider>(
+    provider: S,
+    opts: &ServeOptions,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let listener = listener::Listener::bind_loopback_any_port()?;
     let json = debug::reattach_config(
         &opts.provider_address,
@@ -132,7 +156,6 @@ async fn serve_debug<S: Provider>(provider: S, opts: &ServeOptions) -> anyhow::R
         &listener.address()?,
         std::process::id(),
     );
-    let shutdown = CancellationToken::new();
     let incoming = incoming::accept_loop(listener, None, shutdown.clone());
     debug::announce(&json)?;
     let on_signal = shutdown.clone();

@@ -114,8 +114,16 @@ pub fn terraform_on_path() -> TerraformBin {
     static TF: OnceLock<TerraformBin> = OnceLock::new();
     TF.get_or_init(|| {
         let path = std::env::var_os("PATH")
-            .and_then(|p| std::env::split_paths(&p).map(|d| d.join("terraform")).find(|c| c.is_file()))
-            .unwrap_or_else(|| panic!("no `terraform` on PATH; the tests need the current Terraform (1.11.x) there"));
+            .and_then(|p| {
+                std::env::split_paths(&p)
+                    .map(|d| d.join("terraform"))
+                    .find(|c| c.is_file())
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "no `terraform` on PATH; the tests need the current Terraform (1.11.x) there"
+                )
+            });
         describe_terraform(path)
     })
     .clone()
@@ -148,7 +156,11 @@ pub fn terraform_1_0_3() -> TerraformBin {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        assert!(cached.is_file(), "Terraform 1.0.3 still missing at {} after installing", cached.display());
+        assert!(
+            cached.is_file(),
+            "Terraform 1.0.3 still missing at {} after installing",
+            cached.display()
+        );
         let tf = describe_terraform(cached);
         assert_eq!(tf.version, "1.0.3", "{tf} is not 1.0.3");
         tf
@@ -214,7 +226,10 @@ impl CmdOutput {
     /// Panics unless stdout or stderr contains `needle`.
     #[track_caller]
     pub fn assert_contains(&self, needle: &str) -> &Self {
-        assert!(self.combined().contains(needle), "expected output to contain {needle:?}:\n{self}");
+        assert!(
+            self.combined().contains(needle),
+            "expected output to contain {needle:?}:\n{self}"
+        );
         self
     }
 }
@@ -325,11 +340,19 @@ impl DebugProvider {
             .stderr(log.reopen().expect("provider log file"))
             .spawn()
             .expect("start terraform-provider-azureai --debug");
-        let reattach = first_stdout_line(&mut child, "terraform-provider-azureai --debug", log.path());
+        let reattach =
+            first_stdout_line(&mut child, "terraform-provider-azureai --debug", log.path());
         let parsed: serde_json::Value = serde_json::from_str(&reattach)
             .unwrap_or_else(|e| panic!("--debug printed {reattach:?}, not JSON: {e}"));
-        assert!(parsed.get(PROVIDER_ADDRESS).is_some(), "reattach JSON lacks {PROVIDER_ADDRESS}: {reattach}");
-        DebugProvider { child, reattach, log }
+        assert!(
+            parsed.get(PROVIDER_ADDRESS).is_some(),
+            "reattach JSON lacks {PROVIDER_ADDRESS}: {reattach}"
+        );
+        DebugProvider {
+            child,
+            reattach,
+            log,
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -383,7 +406,11 @@ impl Emulator {
             endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("https://127.0.0.1:"),
             "emulator's first line is not a loopback endpoint: {endpoint:?}"
         );
-        Emulator { child, endpoint, log }
+        Emulator {
+            child,
+            endpoint,
+            log,
+        }
     }
 
     /// `scheme://127.0.0.1:PORT`.
@@ -434,19 +461,29 @@ impl Emulator {
 
     /// Calls a test-control endpoint with reqwest. It runs on a scratch thread with its own
     /// runtime so that it works from both plain and `#[tokio::test]` tests.
-    pub fn control(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    pub fn control(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
         let url = format!("{}{path}", self.origin());
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
         let shown = format!("{method} {url}");
         let result = thread::spawn(move || -> Result<(u16, String), String> {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
             rt.block_on(async move {
                 let client = reqwest::Client::builder()
                     // The emulator's TLS mode uses a self-signed cert; this is loopback test control.
                     .tls_danger_accept_invalid_certs(true)
                     .build()
                     .map_err(|e| e.to_string())?;
-                let mut req = client.request(method, &url).timeout(Duration::from_secs(10));
+                let mut req = client
+                    .request(method, &url)
+                    .timeout(Duration::from_secs(10));
                 if let Some(body) = body {
                     req = req.json(&body);
                 }
@@ -457,9 +494,14 @@ impl Emulator {
         })
         .join()
         .expect("control thread");
-        let (status, text) = result.unwrap_or_else(|e| panic!("{shown} failed: {e}\nemulator log:\n{}", self.log()));
+        let (status, text) =
+            result.unwrap_or_else(|e| panic!("{shown} failed: {e}\nemulator log:\n{}", self.log()));
         assert!((200..300).contains(&status), "{shown} → {status}: {text}");
-        if text.trim().is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)) }
+        if text.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        }
     }
 }
 
@@ -517,11 +559,18 @@ impl WorkspaceBuilder {
     }
 
     pub fn build(self) -> Workspace {
-        let dir = tempfile::Builder::new().prefix("tfws-").tempdir().expect("workspace temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("tfws-")
+            .tempdir()
+            .expect("workspace temp dir");
         let mirror = dir.path().join("mirror");
-        let platform_dir = mirror.join(PROVIDER_ADDRESS).join(PROVIDER_VERSION).join("linux_amd64");
+        let platform_dir = mirror
+            .join(PROVIDER_ADDRESS)
+            .join(PROVIDER_VERSION)
+            .join("linux_amd64");
         fs::create_dir_all(&platform_dir).expect("mirror dir");
-        let installed = platform_dir.join(format!("terraform-provider-azureai_v{PROVIDER_VERSION}"));
+        let installed =
+            platform_dir.join(format!("terraform-provider-azureai_v{PROVIDER_VERSION}"));
         fs::copy(provider_binary(), &installed).expect("copy provider into mirror");
 
         let cli_config = dir.path().join("terraformrc");
@@ -549,7 +598,15 @@ impl WorkspaceBuilder {
             Launch::Managed => None,
             Launch::Reattach => Some(DebugProvider::start(&self.env)),
         };
-        Workspace { dir, work, cli_config, terraform: self.terraform, launch: self.launch, env: self.env, debug_provider }
+        Workspace {
+            dir,
+            work,
+            cli_config,
+            terraform: self.terraform,
+            launch: self.launch,
+            env: self.env,
+            debug_provider,
+        }
     }
 }
 
@@ -574,7 +631,11 @@ pub struct Plan {
 
 impl Workspace {
     pub fn builder(terraform: &TerraformBin) -> WorkspaceBuilder {
-        WorkspaceBuilder { terraform: terraform.clone(), launch: Launch::Managed, env: BTreeMap::new() }
+        WorkspaceBuilder {
+            terraform: terraform.clone(),
+            launch: Launch::Managed,
+            env: BTreeMap::new(),
+        }
     }
 
     /// A managed-launch workspace with no extra environment.
@@ -599,7 +660,12 @@ impl Workspace {
 
     /// One line for assertion messages: Terraform version and launch mode.
     pub fn describe(&self) -> String {
-        format!("{} via {:?} in {}", self.terraform, self.launch, self.work.display())
+        format!(
+            "{} via {:?} in {}",
+            self.terraform,
+            self.launch,
+            self.work.display()
+        )
     }
 
     /// The `--debug` provider, in reattach mode.
@@ -612,15 +678,26 @@ impl Workspace {
     pub fn run(&self, args: &[&str]) -> CmdOutput {
         let mut cmd = Command::new(&self.terraform.path);
         cmd.current_dir(&self.work).args(args);
-        if args.first().is_some_and(|c| !matches!(*c, "version" | "fmt" | "-version")) {
+        if args
+            .first()
+            .is_some_and(|c| !matches!(*c, "version" | "fmt" | "-version"))
+        {
             cmd.arg("-no-color");
         }
         // Isolation from whatever the developer's machine has configured.
-        for var in ["TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE", "TF_CLI_ARGS", "TF_REATTACH_PROVIDERS"] {
+        for var in [
+            "TF_PLUGIN_CACHE_DIR",
+            "TF_DATA_DIR",
+            "TF_WORKSPACE",
+            "TF_CLI_ARGS",
+            "TF_REATTACH_PROVIDERS",
+        ] {
             cmd.env_remove(var);
         }
         for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("TF_CLI_ARGS_") || k.to_string_lossy().starts_with("TF_VAR_") {
+            if k.to_string_lossy().starts_with("TF_CLI_ARGS_")
+                || k.to_string_lossy().starts_with("TF_VAR_")
+            {
                 cmd.env_remove(k);
             }
         }
@@ -665,8 +742,14 @@ impl Workspace {
     pub fn plan(&self) -> Plan {
         let out = self.with_provider_log(self.run(&["plan", "-input=false", "-detailed-exitcode"]));
         match out.code() {
-            0 => Plan { output: out, has_changes: false },
-            2 => Plan { output: out, has_changes: true },
+            0 => Plan {
+                output: out,
+                has_changes: false,
+            },
+            2 => Plan {
+                output: out,
+                has_changes: true,
+            },
             _ => panic!("plan failed:\n{out}"),
         }
     }
@@ -701,15 +784,21 @@ impl Workspace {
     /// `terraform show -json`, parsed.
     #[track_caller]
     pub fn show_json(&self) -> serde_json::Value {
-        let out = self.with_provider_log(self.run(&["show", "-json"])).assert_success();
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("show -json is not JSON ({e}):\n{out}"))
+        let out = self
+            .with_provider_log(self.run(&["show", "-json"]))
+            .assert_success();
+        serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("show -json is not JSON ({e}):\n{out}"))
     }
 
     /// The `values` of a resource in the state, by address (e.g. `azureai_hosted_agent_version.a`).
     #[track_caller]
     pub fn resource_values(&self, address: &str) -> serde_json::Value {
         let state = self.show_json();
-        let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+        let resources = state["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         resources
             .into_iter()
             .find(|r| r["address"] == address)
