@@ -180,6 +180,15 @@ fn default_chain(http: &reqwest::Client) -> ChainedCredential {
 
     // As DefaultAzureCredential does, AZURE_CLIENT_ID selects a user-assigned identity.
     let mi = managed_identity(env_nonempty("AZURE_CLIENT_ID"), http).map_err(|e| e.to_string());
+    // Without IDENTITY_ENDPOINT the credential asks IMDS, retrying for up to 72 s when there is
+    // none (a laptop, a CI runner); in a chain that must not delay the Azure CLI fallback, so
+    // the first answer is time-boxed like DefaultAzureCredential's IMDS probe.
+    let mi = match (mi, env_nonempty("IDENTITY_ENDPOINT")) {
+        (Ok(c), None) => {
+            Ok(Arc::new(Probed::new(c, IMDS_PROBE_TIMEOUT)) as Arc<dyn TokenCredential>)
+        }
+        (other, _) => other,
+    };
     sources.push(Source {
         name: "ManagedIdentityCredential",
         credential: mi,
@@ -194,6 +203,64 @@ fn default_chain(http: &reqwest::Client) -> ChainedCredential {
     });
 
     ChainedCredential::from_sources(sources)
+}
+
+/// How long the default chain waits for IMDS to answer before trying the next source.
+pub const IMDS_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A credential whose answers are time-boxed until it has produced one token; after that it
+/// has proven to exist, and slow answers are waited for.
+pub struct Probed {
+    inner: Arc<dyn TokenCredential>,
+    limit: std::time::Duration,
+    proven: std::sync::atomic::AtomicBool,
+}
+
+impl Probed {
+    pub fn new(inner: Arc<dyn TokenCredential>, limit: std::time::Duration) -> Self {
+        Probed {
+            inner,
+            limit,
+            proven: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+impl fmt::Debug for Probed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Probed")
+            .field("inner", &self.inner)
+            .field("limit", &self.limit)
+            .finish()
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for Probed {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        use std::sync::atomic::Ordering;
+        if self.proven.load(Ordering::Relaxed) {
+            return self.inner.get_token(scopes, options).await;
+        }
+        match tokio::time::timeout(self.limit, self.inner.get_token(scopes, options)).await {
+            Ok(Ok(token)) => {
+                self.proven.store(true, Ordering::Relaxed);
+                Ok(token)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(azure_core::Error::with_message(
+                azure_core::error::ErrorKind::Credential,
+                format!(
+                    "no answer from the managed identity endpoint within {:?}",
+                    self.limit
+                ),
+            )),
+        }
+    }
 }
 
 /// One entry of a chain: a credential, or why it could not be set up.
@@ -346,6 +413,63 @@ mod tests {
         assert_eq!(a.calls.load(Ordering::SeqCst), 1, "A is not probed again");
         assert_eq!(b.calls.load(Ordering::SeqCst), 2);
         assert_eq!(c.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[derive(Debug)]
+    struct Slow(std::time::Duration);
+
+    #[async_trait::async_trait]
+    impl TokenCredential for Slow {
+        async fn get_token(
+            &self,
+            _: &[&str],
+            _: Option<TokenRequestOptions<'_>>,
+        ) -> azure_core::Result<AccessToken> {
+            tokio::time::sleep(self.0).await;
+            Ok(AccessToken::new(
+                "slow",
+                OffsetDateTime::now_utc() + time::Duration::hours(1),
+            ))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_probe_gives_way_to_the_next_source() {
+        let silent = Arc::new(Probed::new(
+            Arc::new(Slow(std::time::Duration::from_secs(3600))),
+            std::time::Duration::from_millis(50),
+        ));
+        let chain = ChainedCredential::from_sources(vec![
+            Source {
+                name: "ManagedIdentityCredential",
+                credential: Ok(silent),
+            },
+            Source {
+                name: "AzureCliCredential",
+                credential: Ok(fake(Some("cli"))),
+            },
+        ]);
+        let started = std::time::Instant::now();
+        let t = chain.get_token(&[AGENTS_SCOPE], None).await.unwrap();
+        assert_eq!(t.token.secret(), "cli");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(chain.selected(), Some("AzureCliCredential"));
+    }
+
+    #[tokio::test]
+    async fn a_proven_source_is_no_longer_time_boxed() {
+        let limit = std::time::Duration::from_millis(100);
+        let quick = Probed::new(Arc::new(Slow(std::time::Duration::from_millis(10))), limit);
+        quick.get_token(&[AGENTS_SCOPE], None).await.unwrap();
+        // Slower than the probe limit now, but it has already proven itself.
+        let slow_later = Probed {
+            inner: Arc::new(Slow(std::time::Duration::from_millis(200))),
+            ..quick
+        };
+        slow_later.get_token(&[AGENTS_SCOPE], None).await.unwrap();
+        let unproven = Probed::new(Arc::new(Slow(std::time::Duration::from_millis(200))), limit);
+        let err = unproven.get_token(&[AGENTS_SCOPE], None).await.unwrap_err();
+        assert!(err.to_string().contains("no answer"), "{err}");
     }
 
     #[tokio::test]
