@@ -438,4 +438,50 @@ mod tests {
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temp files left behind");
     }
+
+    proptest::proptest! {
+        /// Following `after = last key` from the first page visits every item exactly once, in
+        /// the requested order, whatever the keys (gaps from deletes) and the limit.
+        #[test]
+        fn following_after_visits_everything_once(
+            keys in proptest::collection::btree_set(1u64..500, 0..60),
+            limit in 1usize..10,
+            descending in proptest::bool::ANY,
+        ) {
+            let items: Vec<(u64, u64)> = keys.iter().map(|k| (*k, *k)).collect();
+            let mut seen = vec![];
+            let mut after = None;
+            loop {
+                let page = Paging { limit, descending, after, before: None }.apply(&items);
+                proptest::prop_assert!(page.items.len() <= limit);
+                let Some(last) = page.items.last().copied() else {
+                    proptest::prop_assert!(!page.has_more);
+                    break;
+                };
+                seen.extend(page.items.iter().copied());
+                after = Some(last);
+            }
+            let mut expected: Vec<u64> = keys.iter().copied().collect();
+            if descending {
+                expected.reverse();
+            }
+            proptest::prop_assert_eq!(seen, expected);
+        }
+
+        /// `before` the first item of a page returns exactly the previous page.
+        #[test]
+        fn before_returns_the_previous_page(
+            keys in proptest::collection::btree_set(1u64..500, 2..40),
+            limit in 1usize..6,
+            descending in proptest::bool::ANY,
+        ) {
+            let items: Vec<(u64, u64)> = keys.iter().map(|k| (*k, *k)).collect();
+            let first = Paging { limit, descending, after: None, before: None }.apply(&items);
+            let Some(&cursor) = first.items.last() else { return Ok(()); };
+            let second = Paging { limit, descending, after: Some(cursor), before: None }.apply(&items);
+            let Some(&second_first) = second.items.first() else { return Ok(()); };
+            let back = Paging { limit, descending, after: None, before: Some(second_first) }.apply(&items);
+            proptest::prop_assert_eq!(back.items, first.items);
+        }
+    }
 }
