@@ -83,3 +83,53 @@ fn emulator_starts_and_answers_control_requests() {
     emu.reset_stats();
     assert!(emu.state().is_object());
 }
+
+#[test]
+fn lifecycle_helpers_apply_show_import_destroy() {
+    let tf = &terraform_binaries()[0];
+    let emu = Emulator::start(&["--provision-delay-ms", "50"]);
+    let config = r#"
+resource "azureai_hosted_agent_version" "h" {
+  agent_name = "harness"
+  image      = "example.azurecr.io/harness:1.0.0"
+
+  container_protocol_version {
+    protocol = "responses"
+    version  = "1.0.0"
+  }
+}
+"#;
+    let ws = Workspace::builder(tf).emulator(&emu).build();
+    ws.write_main_tf(config);
+    ws.init();
+    ws.apply();
+    let values = ws.resource_values("azureai_hosted_agent_version.h");
+    let id = values["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {values}"))
+        .to_string();
+    assert!(id.starts_with("harness/"), "{id}");
+    assert!(!ws.plan().has_changes, "apply then plan must be clean");
+
+    // A second workspace adopts the same version with `terraform import`.
+    let other = Workspace::builder(tf).emulator(&emu).build();
+    other.write_main_tf(config);
+    other.init();
+    other.import("azureai_hosted_agent_version.h", &id);
+    assert_eq!(
+        other.resource_values("azureai_hosted_agent_version.h")["id"],
+        id.as_str()
+    );
+
+    ws.destroy();
+    let state = ws.show_json();
+    assert!(
+        state["values"].is_null() || state["values"]["root_module"]["resources"].is_null(),
+        "state not empty: {state}"
+    );
+    assert!(
+        emu.stats()["writes"].as_u64().unwrap() >= 2,
+        "create and delete: {}",
+        emu.stats()
+    );
+}

@@ -28,8 +28,16 @@ resource "azureai_hosted_agent_version" "e2e" {
 }
 "#;
 
-fn workspace(tf: &TerraformBin, launch: Launch, emu: &Emulator, extra_env: &[(&str, &str)]) -> Workspace {
-    let mut b = Workspace::builder(tf).launch(launch).emulator(emu).env("TF_LOG_PROVIDER", "debug");
+fn workspace(
+    tf: &TerraformBin,
+    launch: Launch,
+    emu: &Emulator,
+    extra_env: &[(&str, &str)],
+) -> Workspace {
+    let mut b = Workspace::builder(tf)
+        .launch(launch)
+        .emulator(emu)
+        .env("TF_LOG_PROVIDER", "debug");
     for (k, v) in extra_env {
         b = b.env(*k, *v);
     }
@@ -43,9 +51,16 @@ fn workspace(tf: &TerraformBin, launch: Launch, emu: &Emulator, extra_env: &[(&s
 fn validate_and_plan(ws: &Workspace, emu: &Emulator) {
     ws.validate().assert_contains("The configuration is valid");
     let plan = ws.plan();
-    assert!(plan.has_changes, "a new resource must plan a create ({}):\n{}", ws.describe(), plan.output);
-    plan.output.assert_contains("azureai_hosted_agent_version.e2e will be created");
-    plan.output.assert_contains("1 to add, 0 to change, 0 to destroy");
+    assert!(
+        plan.has_changes,
+        "a new resource must plan a create ({}):\n{}",
+        ws.describe(),
+        plan.output
+    );
+    plan.output
+        .assert_contains("azureai_hosted_agent_version.e2e will be created");
+    plan.output
+        .assert_contains("1 to add, 0 to change, 0 to destroy");
     assert_eq!(emu.stats()["writes"], 0, "plan must not write");
 }
 
@@ -65,8 +80,13 @@ fn bad_api_version_is_a_diagnostic(ws: &Workspace) {
 fn managed(tf: &TerraformBin) {
     let emu = Emulator::start(&[]);
     let ws = workspace(tf, Launch::Managed, &emu, &[]);
-    ws.init().assert_contains("Installing azureai/azureai v0.1.0");
-    assert!(ws.path().join(".terraform.lock.hcl").is_file(), "{}", ws.describe());
+    ws.init()
+        .assert_contains("Installing azureai/azureai v0.1.0");
+    assert!(
+        ws.path().join(".terraform.lock.hcl").is_file(),
+        "{}",
+        ws.describe()
+    );
     validate_and_plan(&ws, &emu);
     bad_api_version_is_a_diagnostic(&ws);
 
@@ -74,14 +94,23 @@ fn managed(tf: &TerraformBin) {
     traced.init();
     let out = traced.run(&["validate"]).assert_success();
     let log = &out.stderr;
-    assert!(log.contains("configuring client automatic mTLS"), "AutoMTLS not in use:\n{log}");
     assert!(
-        log.contains("[DEBUG] provider.terraform-provider-azureai_v0.1.0: plugin listening:") && log.contains("tls=true"),
+        log.contains("configuring client automatic mTLS"),
+        "AutoMTLS not in use:\n{log}"
+    );
+    assert!(
+        log.contains("[DEBUG] provider.terraform-provider-azureai_v0.1.0: plugin listening:")
+            && log.contains("tls=true"),
         "our hclog line was not re-emitted at DEBUG with tls=true:\n{log}"
     );
     assert!(log.contains("GRPCController.Shutdown received"), "{log}");
     assert!(log.contains("plugin exited"), "{log}");
-    for bad in ["plugin failed to exit gracefully", "signal: killed", "connection refused", "tls: "] {
+    for bad in [
+        "plugin failed to exit gracefully",
+        "signal: killed",
+        "connection refused",
+        "tls: ",
+    ] {
         assert!(!log.contains(bad), "Terraform log contains {bad:?}:\n{log}");
     }
 }
@@ -94,11 +123,20 @@ fn reattach(tf: &TerraformBin) {
     validate_and_plan(&ws, &emu);
     bad_api_version_is_a_diagnostic(&ws);
     let provider = ws.debug_provider().expect("reattach mode has a provider");
-    assert!(provider.try_wait().is_none(), "the reattached provider must outlive Terraform runs");
+    assert!(
+        provider.try_wait().is_none(),
+        "the reattached provider must outlive Terraform runs"
+    );
     let log = provider.log();
     let connections = log.matches("plugin connection accepted").count();
-    assert!(connections >= 3, "Terraform did not use the reattached provider ({connections} connections):\n{log}");
-    assert!(log.contains("\"tls\":false"), "reattach must be plaintext:\n{log}");
+    assert!(
+        connections >= 3,
+        "Terraform did not use the reattached provider ({connections} connections):\n{log}"
+    );
+    assert!(
+        log.contains("\"tls\":false"),
+        "reattach must be plaintext:\n{log}"
+    );
 }
 
 #[test]
