@@ -161,3 +161,64 @@ async fn latency_is_added() {
         started.elapsed()
     );
 }
+
+/// An early answer (here 429, before the handler reads the body) must leave the keep-alive
+/// connection usable: clients such as azure-core's requests transport send the retry on it.
+#[tokio::test]
+async fn early_answers_keep_the_connection_usable() {
+    use std::io::{Read, Write};
+    let emu = Emulator::start(&["--fault-429", "1"]);
+    let token = emu.token().await;
+    let addr = emu.base.trim_start_matches("http://").to_string();
+    let body = serde_json::to_string(&gen_b_body("a.io/x:1")).unwrap();
+    let request = format!(
+        "POST /api/projects/demo/agents/k/versions?api-version=v1 HTTP/1.1\r\nHost: {addr}\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answers = 0;
+    let mut buf = Vec::new();
+    for _ in 0..3 {
+        // Headers and body in separate writes with a pause, as Python's http.client sends
+        // them: the 429 is decided before the body has arrived.
+        let split = request.find("\r\n\r\n").unwrap() + 4;
+        stream.write_all(request[..split].as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        stream.write_all(request[split..].as_bytes()).unwrap();
+        // Read one full response: headers, then Content-Length bytes of body.
+        let mut chunk = [0u8; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&buf).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len: usize = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap();
+                if buf.len() >= end + 4 + len {
+                    assert!(text.starts_with("HTTP/1.1 429"), "{text}");
+                    assert!(
+                        !text[..end]
+                            .to_ascii_lowercase()
+                            .contains("connection: close")
+                    );
+                    buf.drain(..end + 4 + len);
+                    answers += 1;
+                    break;
+                }
+            }
+            let n = stream.read(&mut chunk).unwrap();
+            assert!(n > 0, "connection closed after {answers} answers");
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+    assert_eq!(answers, 3);
+}

@@ -120,7 +120,10 @@ async fn observe(State(app): State<Arc<AppState>>, mut req: Request, next: Next)
     }
     req.extensions_mut().insert(RequestId(request_id.clone()));
 
-    let mut resp = next.run(req).await;
+    let mut resp = match buffer_body(req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    };
     if let Some(PendingError(err)) = resp.extensions_mut().remove::<PendingError>() {
         let (mut parts, _) = resp.into_parts();
         let body = serde_json::to_vec(&err.body(&request_id)).unwrap_or_default();
@@ -149,6 +152,31 @@ async fn observe(State(app): State<Arc<AppState>>, mut req: Request, next: Next)
         started.elapsed().as_millis()
     );
     resp
+}
+
+/// Largest request body read (the same as axum's default extractor limit).
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Reads the whole request body before anything answers. Answering early (401, 429, 5xx…)
+/// with the body still unread makes hyper close the keep-alive connection right after the
+/// response, and a client that reuses it for its retry (as azure-core's requests transport
+/// does) then sees "remote end closed connection without response" instead of the answer.
+async fn buffer_body(req: Request) -> Result<Request, ApiError> {
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        // axum reports the size limit only through the error text of http-body-util's Limited.
+        Err(e) if e.to_string().contains("length limit") => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request_too_large",
+            format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+        )),
+        Err(e) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("The request body could not be read: {e}"),
+        )),
+    }
 }
 
 /// The route a path belongs to, with names replaced by placeholders, for `by_route` counters.

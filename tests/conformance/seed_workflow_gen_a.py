@@ -96,7 +96,24 @@ def main():
     client.agents.delete_version(agent_name=AGENT, agent_version="2")
     state = control("state")
     check(AGENT not in state["agents"], f"emulator still holds {state['agents'].get(AGENT)}")
+    agent_level_operations(client)
     print("seed workflow (azure-ai-projects 2.0.0b3, Gen A): OK")
+
+
+def agent_level_operations(client):
+    """Beyond the seed: the agent-level calls of 2.0.0b3 (POST /agents, POST /agents/{name},
+    GET /agents, DELETE /agents/{name})."""
+    name = "seed-agent-ops"
+    created = client.agents.create(name=name, definition=definition("myregistry.azurecr.io/ops:v1"), metadata={"team": "data"})
+    check(created.name == name and created.versions.latest.version == "1", f"create gave {created}")
+    check(created.versions.latest.metadata == {"team": "data"}, "metadata on the first version")
+    updated = client.agents.update(agent_name=name, definition=definition("myregistry.azurecr.io/ops:v2"))
+    check(updated.versions.latest.version == "2", f"update makes version 2, got {updated.versions.latest.version}")
+    listed = [a.name for a in client.agents.list(kind="hosted", limit=1)]
+    check(listed == [name], f"agents list gave {listed}")
+    deleted = client.agents.delete(agent_name=name)
+    check(deleted.deleted is True and deleted.name == name, f"delete gave {deleted}")
+    check([a.name for a in client.agents.list()] == [], "no agents left")
 
 
 if __name__ == "__main__":
