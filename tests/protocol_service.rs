@@ -202,11 +202,15 @@ impl Resource for FakeThing {
     }
     async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
         self.counters.plans.fetch_add(1, Ordering::SeqCst);
-        let planned = if req.prior_state.is_null() {
+        let mut planned = if req.prior_state.is_null() {
             mark_computed_unknown(&self.schema.block, &req.config, &req.proposed_new_state)
         } else {
             req.proposed_new_state.clone()
         };
+        if planned.get("name").as_str() == Some("buggy") {
+            // a provider bug: a string where the schema says number
+            planned.set("size", Value::string("3 GB"));
+        }
         PlanResponse {
             requires_replace: attributes_changed(&req.prior_state, &planned, &["name", "tags"]),
             planned_state: planned,
@@ -1276,4 +1280,30 @@ async fn stop_answers_at_once_and_cancels_an_inflight_apply() {
     // the partial state survives the interruption
     assert_eq!(undv(&applied.new_state, &b).get("id"), &s("partial"));
     assert_eq!(applied.private, b"p");
+}
+
+#[tokio::test]
+async fn values_that_do_not_fit_the_schema_are_reported_as_provider_bugs() {
+    let (svc, _) = service();
+    let config = thing_config("buggy");
+    let r = plan(&svc, &Value::Null, &config, &config).await;
+    let e = errors(&r.diagnostics);
+    assert_eq!(e.len(), 1, "{:?}", r.diagnostics);
+    assert_eq!(e[0].summary, "Provider produced an invalid value");
+    assert!(
+        e[0].detail
+            .contains("at size: expected a number, found a string"),
+        "{}",
+        e[0].detail
+    );
+    assert!(
+        e[0].detail.contains("bug in the provider"),
+        "{}",
+        e[0].detail
+    );
+    assert!(
+        !e[0].detail.contains("3 GB"),
+        "values never appear in diagnostics"
+    );
+    assert!(r.planned_state.is_none());
 }
