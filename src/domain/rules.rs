@@ -403,8 +403,9 @@ pub fn tools_allowed(
     diags: &mut Diagnostics,
 ) {
     if count > 0 && generation == Generation::B {
+        // Terraform cannot underline a whole list block; the first block's `type` line can.
         diags.error_at(
-            path.clone(),
+            path.clone().index(0).attr("type"),
             "tool blocks need the preview API",
             "Hosted agent definitions take tool blocks only with the provider's api_version = \"2025-11-15-preview\". With api_version \"v1\" (the default) remove the tool blocks; tools are then supplied at runtime (e.g. through the Foundry Toolbox MCP).",
         );

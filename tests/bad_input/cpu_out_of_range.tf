@@ -1,0 +1,12 @@
+# expect: cpu out of range
+# attribute: cpu
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  cpu        = "8"
+  memory     = "8Gi"
+  container_protocol_version {
+    protocol = "responses"
+    version  = "1.0.0"
+  }
+}

@@ -1,0 +1,13 @@
+# expect: Reserved environment variable name
+# attribute: FOUNDRY_PROJECT = "x"
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  environment_variables = {
+    FOUNDRY_PROJECT = "x"
+  }
+  container_protocol_version {
+    protocol = "responses"
+    version  = "1.0.0"
+  }
+}

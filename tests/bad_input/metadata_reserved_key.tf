@@ -1,0 +1,13 @@
+# expect: Reserved metadata key
+# attribute: "terraform-creation-token" = "mine"
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  metadata = {
+    "terraform-creation-token" = "mine"
+  }
+  container_protocol_version {
+    protocol = "responses"
+    version  = "1.0.0"
+  }
+}

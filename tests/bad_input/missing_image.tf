@@ -1,0 +1,9 @@
+# expect: Missing required argument
+# attribute: image
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  container_protocol_version {
+    protocol = "responses"
+    version  = "1.0.0"
+  }
+}

@@ -1,0 +1,14 @@
+# expect: Duplicate protocol
+# attribute: protocol
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  container_protocol_version {
+    protocol = "responses"
+    version  = "1.0.0"
+  }
+  container_protocol_version {
+    protocol = "responses"
+    version  = "2.0.0"
+  }
+}

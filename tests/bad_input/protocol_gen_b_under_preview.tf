@@ -1,0 +1,12 @@
+# expect: Unsupported protocol
+# attribute: protocol
+# stage: plan
+# api_version: 2025-11-15-preview
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  container_protocol_version {
+    protocol = "a2a"
+    version  = "v1"
+  }
+}

@@ -1,0 +1,6 @@
+# expect: Insufficient container_protocol_version blocks
+# attribute: container_protocol_version
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+}

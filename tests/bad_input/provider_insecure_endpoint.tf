@@ -1,0 +1,14 @@
+# expect: Insecure endpoint
+# attribute: endpoint
+# provider: own
+provider "azureai" {
+  endpoint = "http://example.com/api/projects/demo"
+}
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  container_protocol_version {
+    protocol = "responses"
+    version  = "1.0.0"
+  }
+}

@@ -1,0 +1,13 @@
+# expect: Missing required argument
+# attribute: tool
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  container_protocol_version {
+    protocol = "responses"
+    version  = "v1"
+  }
+  tool {
+
+  }
+}

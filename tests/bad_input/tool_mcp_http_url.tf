@@ -1,0 +1,15 @@
+# expect: Invalid server_url
+# attribute: server_url
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  container_protocol_version {
+    protocol = "responses"
+    version  = "v1"
+  }
+  tool {
+    type         = "mcp"
+    server_label = "gh"
+    server_url   = "http://mcp.example.com/sse"
+  }
+}

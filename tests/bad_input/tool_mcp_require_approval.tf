@@ -1,0 +1,16 @@
+# expect: Invalid require_approval
+# attribute: require_approval
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  container_protocol_version {
+    protocol = "responses"
+    version  = "v1"
+  }
+  tool {
+    type             = "mcp"
+    server_label     = "gh"
+    server_url       = "https://mcp.example.com/sse"
+    require_approval = "sometimes"
+  }
+}

@@ -1,0 +1,13 @@
+# expect: Unsupported tool type
+# attribute: type
+resource "azureai_hosted_agent_version" "x" {
+  agent_name = "orders-bot"
+  image      = "contosoacr.azurecr.io/orders-bot:1.0.0"
+  container_protocol_version {
+    protocol = "responses"
+    version  = "v1"
+  }
+  tool {
+    type = "web_search"
+  }
+}
