@@ -15,7 +15,7 @@ use clap::Parser;
 /// `versions.latest`); version numbers are still never reused for that name.
 /// Later occurrences of an option override earlier ones.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "azureai-emulator", version, about, args_override_self = true)]
+#[command(name = "azureai-emulator", version, args_override_self = true)]
 pub struct Options {
     /// Address to listen on. Port 0 picks a free port. Only loopback addresses are accepted
     /// unless --allow-remote is given.
