@@ -401,6 +401,32 @@ async fn paging_limit_order_after_before() {
         .call(&t, "GET", "/agents?kind=prompt", GEN_B, None)
         .await;
     assert_eq!(page["data"], json!([]));
+
+    // A cursor naming an agent deleted meanwhile still marks its place.
+    emu.call(
+        &t,
+        "POST",
+        "/agents/third/versions",
+        GEN_B,
+        Some(gen_b_body("a.io/z:1")),
+    )
+    .await;
+    emu.call(&t, "DELETE", "/agents/second", GEN_B, None).await;
+    let (status, page) = emu
+        .call(&t, "GET", "/agents?after=second", GEN_B, None)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let ids: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["pager"]);
+    let (status, _) = emu
+        .call(&t, "GET", "/agents?after=never-existed", GEN_B, None)
+        .await;
+    assert_eq!(status, 400);
 }
 
 #[tokio::test]

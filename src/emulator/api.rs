@@ -119,10 +119,10 @@ pub async fn list_agents(
         let cursor = |param: &str| -> Result<Option<u64>, ApiError> {
             match q.get(param).filter(|c| !c.is_empty()) {
                 None => Ok(None),
-                Some(c) => s.agents.get(c).map(|a| Some(a.seq)).ok_or_else(|| {
+                Some(c) => s.agent_cursor(c).map(Some).ok_or_else(|| {
                     ApiError::invalid(
                         param,
-                        format!("'{param}' must be the id of an existing agent."),
+                        format!("'{param}' must be the id of an agent this project has had."),
                     )
                 }),
             }

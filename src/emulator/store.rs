@@ -66,6 +66,10 @@ pub struct State {
     pub version_counters: BTreeMap<String, u64>,
     #[serde(default)]
     pub next_agent_seq: u64,
+    /// Creation sequence of every agent name ever created (kept after deletion), so a list
+    /// cursor naming an agent deleted meanwhile still marks a position.
+    #[serde(default)]
+    pub agent_seqs: BTreeMap<String, u64>,
     /// Hex HMAC key the token endpoint signs access tokens with (see auth.rs). Persisted so
     /// tokens survive a restart with the same --state-file.
     pub token_key: String,
@@ -126,6 +130,7 @@ impl State {
             agents: BTreeMap::new(),
             version_counters: BTreeMap::new(),
             next_agent_seq: 1,
+            agent_seqs: BTreeMap::new(),
             token_key: super::digest::hex(&key),
         }
     }
@@ -134,6 +139,14 @@ impl State {
         self.agents
             .get(name)
             .ok_or_else(|| ApiError::not_found(format!("Agent '{name}' was not found.")))
+    }
+
+    /// List position of an agent name, for `after`/`before` cursors.
+    pub fn agent_cursor(&self, name: &str) -> Option<u64> {
+        self.agents
+            .get(name)
+            .map(|a| a.seq)
+            .or_else(|| self.agent_seqs.get(name).copied())
     }
 
     pub fn version(&self, name: &str, version: &str) -> Result<&VersionRecord, ApiError> {
@@ -168,6 +181,7 @@ impl State {
         if !self.agents.contains_key(name) {
             let seq = self.next_agent_seq.max(1);
             self.next_agent_seq = seq + 1;
+            self.agent_seqs.insert(name.to_string(), seq);
             self.agents.insert(
                 name.to_string(),
                 AgentRecord {
