@@ -50,9 +50,22 @@ pub fn parse_level(value: Option<&str>) -> LevelFilter {
 /// Installs the stderr JSON logger at the level from the environment. The filter is the only
 /// one installed, so disabled `tracing` call sites cost next to nothing.
 pub fn init() {
+    install_panic_hook();
     let _ = tracing_subscriber::registry()
         .with(HclogLayer::new(std::io::stderr).with_filter(filter(level_from_env())))
         .try_init();
+}
+
+/// Terraform treats the provider's stderr from a line starting with `panic:` onwards as a crash
+/// report and shows it to the user when the plugin dies; Rust's own panic message does not start
+/// that way, so it would only appear in debug logs. Written directly (not through `tracing`) so
+/// it is never filtered out.
+fn install_panic_hook() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = writeln!(std::io::stderr().lock(), "panic: {info}");
+        default_hook(info);
+    }));
 }
 
 /// Our own code logs at `level`; dependencies (h2, hyper, rustls, tonic, …) at most at WARN,

@@ -90,7 +90,13 @@ fn managed(tf: &TerraformBin) {
     validate_and_plan(&ws, &emu);
     bad_api_version_is_a_diagnostic(&ws);
 
-    let traced = workspace(tf, Launch::Managed, &emu, &[("TF_LOG", "trace")]);
+    // This run also takes the TCP listener (inside Terraform's PLUGIN_MIN/MAX_PORT range).
+    let traced = workspace(
+        tf,
+        Launch::Managed,
+        &emu,
+        &[("TF_LOG", "trace"), ("AZUREAI_PLUGIN_TCP", "1")],
+    );
     traced.init();
     let out = traced.run(&["validate"]).assert_success();
     let log = &out.stderr;
@@ -102,6 +108,10 @@ fn managed(tf: &TerraformBin) {
         log.contains("[DEBUG] provider.terraform-provider-azureai_v0.1.0: plugin listening:")
             && log.contains("tls=true"),
         "our hclog line was not re-emitted at DEBUG with tls=true:\n{log}"
+    );
+    assert!(
+        log.contains("network=tcp"),
+        "AZUREAI_PLUGIN_TCP=1 must select TCP:\n{log}"
     );
     assert!(log.contains("GRPCController.Shutdown received"), "{log}");
     assert!(log.contains("plugin exited"), "{log}");
