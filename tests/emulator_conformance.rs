@@ -63,7 +63,15 @@ fn run_script(venv: &str, script: &str, extra_args: &[&str]) -> Emulator {
         .env_remove("MSI_SECRET")
         .env_remove("IDENTITY_SERVER_THUMBPRINT")
         .env_remove("IMDS_ENDPOINT")
+        // Nor may DefaultAzureCredential's environment / workload-identity sources, which
+        // would talk to a real authority instead of the emulator.
         .env_remove("AZURE_CLIENT_ID")
+        .env_remove("AZURE_TENANT_ID")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env_remove("AZURE_CLIENT_CERTIFICATE_PATH")
+        .env_remove("AZURE_FEDERATED_TOKEN_FILE")
+        .env_remove("AZURE_USERNAME")
+        .env_remove("AZURE_AUTHORITY_HOST")
         .env_remove("AZURE_POD_IDENTITY_AUTHORITY_HOST")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

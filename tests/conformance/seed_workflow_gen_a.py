@@ -9,7 +9,7 @@ delete_version is `agent_version` (the seed writes `version=`), and versions hav
 import os
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from azure.identity import ManagedIdentityCredential
+from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
 from azure.ai.projects import AIProjectClient
 from azure.ai.projects.models import (
     AgentProtocol,
@@ -96,7 +96,9 @@ def main():
     client.agents.delete_version(agent_name=AGENT, agent_version="2")
     state = control("state")
     check(AGENT not in state["agents"], f"emulator still holds {state['agents'].get(AGENT)}")
-    agent_level_operations(client)
+    # The seed itself says "Always use DefaultAzureCredential": its chain reaches the same
+    # App Service managed-identity endpoint, so run the rest with it.
+    agent_level_operations(AIProjectClient(endpoint=endpoint(), credential=DefaultAzureCredential()))
     print("seed workflow (azure-ai-projects 2.0.0b3, Gen A): OK")
 
 
