@@ -40,14 +40,18 @@ fn soak(seed: u64) -> Figures {
     ws.write_main_tf(&versions_config(VERSIONS, 5, &format!("soak{seed}"), ""));
     ws.init();
 
+    let started = std::time::Instant::now();
     let apply = ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=10"]);
+    let apply_took = started.elapsed();
     assert!(apply.status.success(), "seed {seed}: apply under faults failed:\n{apply}");
     let c = assert_consistent(&emu, &ws, VERSIONS, &format!("seed {seed} after apply"));
     let held = emulator_versions(&emu);
     assert!(held.values().all(|h| h.status == "active"), "seed {seed}: not all active: {held:#?}");
     let after_apply = figures(&emu, &std::fs::read_to_string(log.path()).unwrap_or_default());
 
+    let started = std::time::Instant::now();
     let destroy = ws.run(&["destroy", "-auto-approve", "-input=false", "-parallelism=10"]);
+    let destroy_took = started.elapsed();
     assert!(destroy.status.success(), "seed {seed}: destroy under faults failed:\n{destroy}");
     let left = emulator_versions(&emu);
     assert!(left.is_empty(), "seed {seed}: destroy left {} versions: {:?}", left.len(), left.keys());
@@ -61,7 +65,7 @@ fn soak(seed: u64) -> Figures {
     // and one delete per version: a lost create that was sent again would show as a third.
     assert_eq!(total.writes, 2 * VERSIONS as u64, "seed {seed}: {total}");
     println!(
-        "soak seed {seed}: versions={VERSIONS} orphans={} duplicates={} | apply: {after_apply} | apply+destroy: {total}",
+        "soak seed {seed}: versions={VERSIONS} orphans={} duplicates={} apply={apply_took:.1?} destroy={destroy_took:.1?} | apply: {after_apply} | apply+destroy: {total}",
         c.orphans.len(),
         c.duplicates.len()
     );
