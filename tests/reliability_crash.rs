@@ -20,13 +20,11 @@ use reliability_common::{
     assert_consistent, consistency, emulator_versions, processes_under, signal, spawn_terraform, versions_config,
     wait_until, workspace_root,
 };
-use support::{Emulator, Workspace, terraform_on_path};
+use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_on_path};
 
 const VERSIONS: usize = 20;
 
-#[test]
-fn sigkill_mid_apply_then_apply_adopts_and_converges() {
-    let tf = terraform_on_path();
+fn crash_recovery(tf: TerraformBin) {
     // Each request waits 100 ms and each version provisions for 4 s: the kill lands while
     // several creates have been performed but are still being waited on.
     let emu = Emulator::start(&["--latency-ms", "100", "--provision-delay-ms", "4000"]);
@@ -78,8 +76,19 @@ fn sigkill_mid_apply_then_apply_adopts_and_converges() {
     assert!(emulator_versions(&emu).values().all(|h| h.status == "active"));
     assert!(!ws.plan().has_changes, "the recovered configuration must plan empty");
     println!(
-        "crash: versions={VERSIONS} created_before_kill={created_before_kill} unrecorded_after_kill={unrecorded} adopted={adopted} creates_total={writes} orphans={} duplicates={}",
+        "crash ({}): versions={VERSIONS} created_before_kill={created_before_kill} unrecorded_after_kill={unrecorded} adopted={adopted} creates_total={writes} orphans={} duplicates={}",
+        tf.version,
         c.orphans.len(),
         c.duplicates.len()
     );
+}
+
+#[test]
+fn sigkill_mid_apply_then_apply_adopts_and_converges_terraform_current() {
+    crash_recovery(terraform_on_path());
+}
+
+#[test]
+fn sigkill_mid_apply_then_apply_adopts_and_converges_terraform_1_0_3() {
+    crash_recovery(terraform_1_0_3());
 }

@@ -13,17 +13,15 @@ mod support;
 use std::time::{Duration, Instant};
 
 use reliability_common::{
-    assert_consistent, processes_under, signal, spawn_terraform, versions_config, wait_until, workspace_root,
+    assert_consistent, processes_under, signal_group, spawn_terraform, versions_config, wait_until, workspace_root,
 };
-use support::{Emulator, Workspace, terraform_on_path};
+use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_on_path};
 
 const VERSIONS: usize = 3;
 
-#[test]
-fn ctrl_c_stops_polling_promptly_and_keeps_created_versions() {
-    let tf = terraform_on_path();
-    // Ten minutes of provisioning: only Stop can end the wait within the test's time.
-    let emu = Emulator::start(&["--provision-delay-ms", "600000"]);
+fn interrupt(tf: TerraformBin) {
+    // Two minutes of provisioning: only Stop can end the wait within the 60 s the test allows.
+    let emu = Emulator::start(&["--provision-delay-ms", "120000"]);
     let ws = Workspace::builder(&tf).emulator(&emu).build();
     ws.write_main_tf(&versions_config(VERSIONS, 1, "intr", ""));
     ws.init();
@@ -41,10 +39,11 @@ fn ctrl_c_stops_polling_promptly_and_keeps_created_versions() {
     assert_eq!(providers.len(), 1, "{providers:?}");
 
     let interrupted = Instant::now();
-    signal(apply.pid(), "INT");
-    // A terminal's Ctrl-C reaches the whole process group; the provider must ignore it and
-    // wait for Terraform's Stop instead of dying with state unsaved.
-    signal(providers[0], "INT");
+    // Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group, Terraform
+    // and the provider alike. (Terraform 1.0.x re-executes itself under panicwrap, whose
+    // parent ignores a SIGINT sent to it alone.) The provider must ignore the signal and wait
+    // for Terraform's Stop instead of dying with state unsaved.
+    signal_group(apply.pid(), "INT");
     let out = apply.wait(Duration::from_secs(60));
     let took = interrupted.elapsed();
     assert!(!out.status.success(), "an interrupted apply must fail:\n{out}");
@@ -67,9 +66,20 @@ fn ctrl_c_stops_polling_promptly_and_keeps_created_versions() {
         assert_eq!(r["tainted"], true, "an interrupted create must be tainted: {r:#}");
     }
     println!(
-        "interrupt: versions={VERSIONS} stop_to_exit={took:?} recorded={} tainted={} orphans={}",
+        "interrupt ({}): versions={VERSIONS} stop_to_exit={took:?} recorded={} tainted={} orphans={}",
+        tf.version,
         c.in_state,
         resources.iter().filter(|r| r["tainted"] == true).count(),
         c.orphans.len()
     );
+}
+
+#[test]
+fn ctrl_c_stops_polling_promptly_and_keeps_created_versions_terraform_current() {
+    interrupt(terraform_on_path());
+}
+
+#[test]
+fn ctrl_c_stops_polling_promptly_and_keeps_created_versions_terraform_1_0_3() {
+    interrupt(terraform_1_0_3());
 }

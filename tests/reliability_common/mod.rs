@@ -237,20 +237,31 @@ use crate::support::{CmdOutput, TerraformBin, emulator_binary};
 pub struct Running {
     pub child: Child,
     command: String,
-    stdout: Option<std::thread::JoinHandle<String>>,
-    stderr: Option<std::thread::JoinHandle<String>>,
+    stdout: std::sync::mpsc::Receiver<String>,
+    stderr: std::sync::mpsc::Receiver<String>,
 }
 
-fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+/// Reads a pipe to its end on a thread. The result comes through a channel so that a
+/// grandchild still holding the pipe (a provider outliving a killed Terraform) cannot block
+/// the test: see [`collect`].
+fn drain(mut r: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = Vec::new();
         let _ = r.read_to_end(&mut buf);
-        String::from_utf8_lossy(&buf).into_owned()
-    })
+        let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+    });
+    rx
+}
+
+fn collect(rx: &std::sync::mpsc::Receiver<String>) -> String {
+    rx.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| "<output still held open by a child process>".into())
 }
 
 /// Starts `terraform ARGS -no-color` in `ws` with `env`, configured like the harness's own runs
-/// (same CLI config file, so the provider comes from the workspace's mirror).
+/// (same CLI config file, so the provider comes from the workspace's mirror). Terraform gets a
+/// process group of its own, as a shell gives a foreground job: [`signal_group`] then reaches
+/// Terraform and the provider it launched, like Ctrl-C in a terminal.
 pub fn spawn_terraform(tf: &TerraformBin, ws: &Workspace, env: &[(String, String)], args: &[&str]) -> Running {
     // The harness lays a workspace out as <tmp>/terraformrc beside <tmp>/work.
     let cli_config = ws.path().parent().expect("workspace dir").join("terraformrc");
@@ -269,10 +280,11 @@ pub fn spawn_terraform(tf: &TerraformBin, ws: &Workspace, env: &[(String, String
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let command = format!("terraform {}", args.join(" "));
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
-    let stdout = Some(drain(child.stdout.take().unwrap()));
-    let stderr = Some(drain(child.stderr.take().unwrap()));
+    let stdout = drain(child.stdout.take().unwrap());
+    let stderr = drain(child.stderr.take().unwrap());
     Running { child, command, stdout, stderr }
 }
 
@@ -291,20 +303,17 @@ impl Running {
             if Instant::now() >= deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!(
-                    "{} did not finish within {timeout:?}:\n{}\n{}",
-                    self.command,
-                    self.stdout.take().unwrap().join().unwrap_or_default(),
-                    self.stderr.take().unwrap().join().unwrap_or_default()
-                );
+                // Whatever it started goes too (the provider shares its process group).
+                signal_group(self.child.id(), "KILL");
+                panic!("{} did not finish within {timeout:?}:\n{}\n{}", self.command, collect(&self.stdout), collect(&self.stderr));
             }
             std::thread::sleep(Duration::from_millis(20));
         };
         CmdOutput {
             command: self.command.clone(),
             status,
-            stdout: self.stdout.take().unwrap().join().unwrap_or_default(),
-            stderr: self.stderr.take().unwrap().join().unwrap_or_default(),
+            stdout: collect(&self.stdout),
+            stderr: collect(&self.stderr),
         }
     }
 }
@@ -312,6 +321,7 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", self.child.id())).status();
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
@@ -322,6 +332,13 @@ impl Drop for Running {
 pub fn signal(pid: u32, signal: &str) {
     let st = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().expect("run kill");
     assert!(st.success(), "kill -{signal} {pid} failed");
+}
+
+/// Sends `signal` to the process group led by `pid` (a [`spawn_terraform`] process): Terraform
+/// and the provider it launched.
+pub fn signal_group(pid: u32, signal: &str) {
+    let st = Command::new("kill").arg(format!("-{signal}")).arg("--").arg(format!("-{pid}")).status().expect("run kill");
+    assert!(st.success(), "kill -{signal} -- -{pid} failed");
 }
 
 /// Processes whose executable lives under `dir`: the provider Terraform launched from this
