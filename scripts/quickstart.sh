@@ -35,7 +35,7 @@ while [[ $# -gt 0 ]]; do
     --terraform) [[ $# -ge 2 ]] || die "--terraform needs a path"; terraform="$2"; shift 2 ;;
     --provider-bin) [[ $# -ge 2 ]] || die "--provider-bin needs a path"; provider_bin="$2"; shift 2 ;;
     --emulator-bin) [[ $# -ge 2 ]] || die "--emulator-bin needs a path"; emulator_bin="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | cut -c3-; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done

@@ -31,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --compress-level)
       [[ $# -ge 2 && "$2" =~ ^[0-9]$ ]] || die "--compress-level needs a digit 0-9"
       level="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | cut -c3-; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
