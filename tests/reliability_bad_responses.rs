@@ -26,8 +26,15 @@ struct StaticToken;
 
 #[async_trait::async_trait]
 impl TokenCredential for StaticToken {
-    async fn get_token(&self, _: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new("tok-bad-responses", azure_core::time::OffsetDateTime::now_utc() + time::Duration::hours(1)))
+    async fn get_token(
+        &self,
+        _: &[&str],
+        _: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        Ok(AccessToken::new(
+            "tok-bad-responses",
+            azure_core::time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ))
     }
 }
 
@@ -41,7 +48,13 @@ fn resource_for(mock: &Mock) -> HostedAgentVersion {
 
 /// A planned new version (what Terraform sends to ApplyResourceChange for a create).
 fn planned() -> Value {
-    let mut v = Value::object(SCHEMA.block.attributes.iter().map(|a| (a.name.clone(), Value::Null)));
+    let mut v = Value::object(
+        SCHEMA
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null)),
+    );
     v.set("agent_name", Value::string("bot"));
     v.set("image", Value::string("acr.azurecr.io/bot:v1"));
     v.set("cpu", Value::string("1"));
@@ -49,11 +62,28 @@ fn planned() -> Value {
     v.set("force_delete", Value::Bool(false));
     v.set(
         "container_protocol_version",
-        Value::List(vec![Value::object([("protocol", Value::string("responses")), ("version", Value::string("1.0.0"))])]),
+        Value::List(vec![Value::object([
+            ("protocol", Value::string("responses")),
+            ("version", Value::string("1.0.0")),
+        ])]),
     );
     v.set("tool", Value::List(vec![]));
-    v.set("timeouts", Value::object([("create", Value::string("3s")), ("read", Value::string("3s")), ("delete", Value::Null)]));
-    for computed in ["id", "version", "status", "created_at", "instance_identity_principal_id", "instance_identity_client_id"] {
+    v.set(
+        "timeouts",
+        Value::object([
+            ("create", Value::string("3s")),
+            ("read", Value::string("3s")),
+            ("delete", Value::Null),
+        ]),
+    );
+    for computed in [
+        "id",
+        "version",
+        "status",
+        "created_at",
+        "instance_identity_principal_id",
+        "instance_identity_client_id",
+    ] {
         v.set(computed, Value::Unknown);
     }
     v
@@ -62,7 +92,12 @@ fn planned() -> Value {
 /// The state of version 1 of `bot`, as an earlier apply recorded it.
 fn recorded() -> Value {
     let mut v = planned();
-    for (k, s) in [("id", "bot/1"), ("version", "1"), ("status", "active"), ("created_at", "2026-01-01T00:00:00Z")] {
+    for (k, s) in [
+        ("id", "bot/1"),
+        ("version", "1"),
+        ("status", "active"),
+        ("created_at", "2026-01-01T00:00:00Z"),
+    ] {
         v.set(k, Value::string(s));
     }
     v.set("instance_identity_principal_id", Value::Null);
@@ -79,25 +114,74 @@ fn version_json(status: &str) -> serde_json::Value {
 }
 
 fn raw(status: u16, content_type: &str, body: &str) -> Reply {
-    Reply::Raw { status, headers: vec![("content-type", content_type.into()), ("x-request-id", "rid-bad".into())], body: body.into() }
+    Reply::Raw {
+        status,
+        headers: vec![
+            ("content-type", content_type.into()),
+            ("x-request-id", "rid-bad".into()),
+        ],
+        body: body.into(),
+    }
 }
 
 /// The malformed answers, each with a word its diagnostic must contain.
 fn malformed() -> Vec<(&'static str, Reply, &'static str)> {
     let truncated = version_json("active").to_string();
     vec![
-        ("truncated JSON", raw(200, "application/json", &truncated[..truncated.len() / 2]), "not valid JSON"),
-        ("wrong types", Reply::Json(200, json!({"name": 5, "version": ["1"], "definition": "hosted"})), "unexpected shape"),
-        ("200 with an empty body", raw(200, "application/json", ""), "empty"),
-        ("HTML page with 200", raw(200, "text/html", "<html><body><h1>Sign in</h1></body></html>"), "<html>"),
+        (
+            "truncated JSON",
+            raw(200, "application/json", &truncated[..truncated.len() / 2]),
+            "not valid JSON",
+        ),
+        (
+            "wrong types",
+            Reply::Json(
+                200,
+                json!({"name": 5, "version": ["1"], "definition": "hosted"}),
+            ),
+            "unexpected shape",
+        ),
+        (
+            "200 with an empty body",
+            raw(200, "application/json", ""),
+            "empty",
+        ),
+        (
+            "HTML page with 200",
+            raw(
+                200,
+                "text/html",
+                "<html><body><h1>Sign in</h1></body></html>",
+            ),
+            "<html>",
+        ),
         // A gateway's HTML error page: a 502 is retried, then reported with an excerpt.
-        ("HTML 502 page", raw(502, "text/html", "<html><head><title>502 Bad Gateway</title></head></html>"), "502"),
-        ("HTML 403 page", raw(403, "text/html", "<html><body>Forbidden by policy</body></html>"), "Forbidden by policy"),
+        (
+            "HTML 502 page",
+            raw(
+                502,
+                "text/html",
+                "<html><head><title>502 Bad Gateway</title></head></html>",
+            ),
+            "502",
+        ),
+        (
+            "HTML 403 page",
+            raw(
+                403,
+                "text/html",
+                "<html><body>Forbidden by policy</body></html>",
+            ),
+            "Forbidden by policy",
+        ),
     ]
 }
 
 fn errors(d: &Diagnostics) -> Vec<String> {
-    d.iter().filter(|d| d.severity == Severity::Error).map(|d| format!("{}: {}", d.summary, d.detail)).collect()
+    d.iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| format!("{}: {}", d.summary, d.detail))
+        .collect()
 }
 
 #[tokio::test]
@@ -105,13 +189,33 @@ async fn read_keeps_the_resource_and_reports_malformed_answers() {
     for (what, reply, needle) in malformed() {
         let mock = Mock::start(vec![], reply).await;
         let r = resource_for(&mock);
-        let resp = r.read(&Ctx::default(), ReadRequest { current_state: recorded(), private: Vec::new() }).await;
+        let resp = r
+            .read(
+                &Ctx::default(),
+                ReadRequest {
+                    current_state: recorded(),
+                    private: Vec::new(),
+                },
+            )
+            .await;
         let errs = errors(&resp.diagnostics);
         assert_eq!(errs.len(), 1, "{what}: {errs:?}");
-        assert!(errs[0].contains(needle), "{what}: diagnostic lacks {needle:?}: {}", errs[0]);
-        assert!(errs[0].starts_with("Failed to read hosted agent version"), "{what}: {}", errs[0]);
+        assert!(
+            errs[0].contains(needle),
+            "{what}: diagnostic lacks {needle:?}: {}",
+            errs[0]
+        );
+        assert!(
+            errs[0].starts_with("Failed to read hosted agent version"),
+            "{what}: {}",
+            errs[0]
+        );
         // Dropping the resource would orphan a version that may well exist.
-        assert_eq!(resp.new_state, recorded(), "{what}: read changed the state it could not refresh");
+        assert_eq!(
+            resp.new_state,
+            recorded(),
+            "{what}: read changed the state it could not refresh"
+        );
         assert!(!mock.seen().is_empty());
     }
 }
@@ -122,7 +226,10 @@ async fn import_reports_malformed_answers() {
         let mock = Mock::start(vec![], reply).await;
         let resp = resource_for(&mock).import(&Ctx::default(), "bot/1").await;
         let errs = errors(&resp.diagnostics);
-        assert!(resp.imported.is_empty(), "{what}: imported something from a malformed answer");
+        assert!(
+            resp.imported.is_empty(),
+            "{what}: imported something from a malformed answer"
+        );
         assert_eq!(errs.len(), 1, "{what}: {errs:?}");
         assert!(errs[0].contains(needle), "{what}: {}", errs[0]);
     }
@@ -134,13 +241,27 @@ async fn create_stops_before_posting_when_the_lookup_is_malformed() {
     for (what, reply, needle) in malformed() {
         let mock = Mock::start(vec![], reply).await;
         let resp = resource_for(&mock)
-            .apply(&Ctx::default(), ApplyRequest { prior_state: Value::Null, planned_state: planned(), config: planned(), planned_private: vec![] })
+            .apply(
+                &Ctx::default(),
+                ApplyRequest {
+                    prior_state: Value::Null,
+                    planned_state: planned(),
+                    config: planned(),
+                    planned_private: vec![],
+                },
+            )
             .await;
         let errs = errors(&resp.diagnostics);
         assert_eq!(errs.len(), 1, "{what}: {errs:?}");
         assert!(errs[0].contains(needle), "{what}: {}", errs[0]);
-        assert!(resp.new_state.is_null(), "{what}: nothing was created, so nothing may be recorded");
-        assert!(mock.seen().iter().all(|s| s.method == "GET"), "{what}: a create was sent after a failed lookup");
+        assert!(
+            resp.new_state.is_null(),
+            "{what}: nothing was created, so nothing may be recorded"
+        );
+        assert!(
+            mock.seen().iter().all(|s| s.method == "GET"),
+            "{what}: a create was sent after a failed lookup"
+        );
     }
 }
 
@@ -148,17 +269,40 @@ async fn create_stops_before_posting_when_the_lookup_is_malformed() {
 /// the version by its creation token and adopts it instead of creating a second one.
 #[tokio::test]
 async fn an_unreadable_create_answer_is_adopted_on_the_next_apply() {
-    let empty_page = json!({"object": "list", "data": [], "first_id": null, "last_id": null, "has_more": false});
+    let empty_page =
+        json!({"object": "list", "data": [], "first_id": null, "last_id": null, "has_more": false});
     let truncated = version_json("active").to_string();
-    let mock = Mock::start(vec![Reply::Json(200, empty_page), raw(200, "application/json", &truncated[..40])], Reply::Json(500, json!({}))).await;
+    let mock = Mock::start(
+        vec![
+            Reply::Json(200, empty_page),
+            raw(200, "application/json", &truncated[..40]),
+        ],
+        Reply::Json(500, json!({})),
+    )
+    .await;
     let r = resource_for(&mock);
-    let req = || ApplyRequest { prior_state: Value::Null, planned_state: planned(), config: planned(), planned_private: vec![] };
+    let req = || ApplyRequest {
+        prior_state: Value::Null,
+        planned_state: planned(),
+        config: planned(),
+        planned_private: vec![],
+    };
     let first = r.apply(&Ctx::default(), req()).await;
     let errs = errors(&first.diagnostics);
-    assert!(errs.len() == 1 && errs[0].contains("not valid JSON"), "{errs:?}");
-    let posted = mock.seen().into_iter().find(|s| s.method == "POST").expect("the create was sent");
+    assert!(
+        errs.len() == 1 && errs[0].contains("not valid JSON"),
+        "{errs:?}"
+    );
+    let posted = mock
+        .seen()
+        .into_iter()
+        .find(|s| s.method == "POST")
+        .expect("the create was sent");
     let body: serde_json::Value = serde_json::from_str(&posted.body).unwrap();
-    let token = body["metadata"]["terraform-creation-token"].as_str().expect("create carries a creation token").to_owned();
+    let token = body["metadata"]["terraform-creation-token"]
+        .as_str()
+        .expect("create carries a creation token")
+        .to_owned();
 
     // What the service made of that create, as the next apply's lookup sees it.
     let mut made = version_json("active");
@@ -166,10 +310,24 @@ async fn an_unreadable_create_answer_is_adopted_on_the_next_apply() {
     let page = json!({"object": "list", "data": [made], "first_id": "1", "last_id": "1", "has_more": false});
     let mock2 = Mock::start(vec![Reply::Json(200, page)], Reply::Json(500, json!({}))).await;
     let second = resource_for(&mock2).apply(&Ctx::default(), req()).await;
-    assert!(errors(&second.diagnostics).is_empty(), "{:?}", errors(&second.diagnostics));
-    assert!(second.diagnostics.iter().any(|d| d.summary == "Adopted an existing version"), "{:?}", second.diagnostics);
+    assert!(
+        errors(&second.diagnostics).is_empty(),
+        "{:?}",
+        errors(&second.diagnostics)
+    );
+    assert!(
+        second
+            .diagnostics
+            .iter()
+            .any(|d| d.summary == "Adopted an existing version"),
+        "{:?}",
+        second.diagnostics
+    );
     assert_eq!(second.new_state.get("id"), &Value::string("bot/1"));
-    assert!(mock2.seen().iter().all(|s| s.method == "GET"), "adoption must not create another version");
+    assert!(
+        mock2.seen().iter().all(|s| s.method == "GET"),
+        "adoption must not create another version"
+    );
 }
 
 /// A status the provider does not know (a newer service) is neither success nor failure: the
@@ -177,31 +335,84 @@ async fn an_unreadable_create_answer_is_adopted_on_the_next_apply() {
 /// which status it saw.
 #[tokio::test]
 async fn an_unknown_status_is_recorded_and_reported_at_the_timeout() {
-    let empty_page = json!({"object": "list", "data": [], "first_id": null, "last_id": null, "has_more": false});
-    let mock = Mock::start(vec![Reply::Json(200, empty_page), Reply::Json(200, version_json("hibernating"))], Reply::Json(200, version_json("hibernating"))).await;
+    let empty_page =
+        json!({"object": "list", "data": [], "first_id": null, "last_id": null, "has_more": false});
+    let mock = Mock::start(
+        vec![
+            Reply::Json(200, empty_page),
+            Reply::Json(200, version_json("hibernating")),
+        ],
+        Reply::Json(200, version_json("hibernating")),
+    )
+    .await;
     let mut plan = planned();
-    plan.set("timeouts", Value::object([("create", Value::string("2s")), ("read", Value::Null), ("delete", Value::Null)]));
+    plan.set(
+        "timeouts",
+        Value::object([
+            ("create", Value::string("2s")),
+            ("read", Value::Null),
+            ("delete", Value::Null),
+        ]),
+    );
     let started = std::time::Instant::now();
     let resp = resource_for(&mock)
-        .apply(&Ctx::default(), ApplyRequest { prior_state: Value::Null, planned_state: plan.clone(), config: plan, planned_private: vec![] })
+        .apply(
+            &Ctx::default(),
+            ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: plan.clone(),
+                config: plan,
+                planned_private: vec![],
+            },
+        )
         .await;
     let elapsed = started.elapsed();
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs[0].contains("hibernating") && errs[0].contains("create timeout"), "{}", errs[0]);
-    assert_eq!(resp.new_state.get("id"), &Value::string("bot/1"), "the created version must stay in state");
+    assert!(
+        errs[0].contains("hibernating") && errs[0].contains("create timeout"),
+        "{}",
+        errs[0]
+    );
+    assert_eq!(
+        resp.new_state.get("id"),
+        &Value::string("bot/1"),
+        "the created version must stay in state"
+    );
     assert_eq!(resp.new_state.get("status"), &Value::string("hibernating"));
-    assert!(elapsed < std::time::Duration::from_secs(10), "the create timeout (2s) was not honoured: {elapsed:?}");
-    let polls = mock.seen().iter().filter(|s| s.method == "GET" && s.target.contains("/versions/1")).count();
-    assert!(polls >= 2, "the provider did not poll the unknown status ({polls} polls)");
+    assert!(
+        elapsed < std::time::Duration::from_secs(10),
+        "the create timeout (2s) was not honoured: {elapsed:?}"
+    );
+    let polls = mock
+        .seen()
+        .iter()
+        .filter(|s| s.method == "GET" && s.target.contains("/versions/1"))
+        .count();
+    assert!(
+        polls >= 2,
+        "the provider did not poll the unknown status ({polls} polls)"
+    );
 }
 
 /// An unknown status on read is kept as the service said it (not dropped, not an error).
 #[tokio::test]
 async fn read_keeps_an_unknown_status() {
     let mock = Mock::start(vec![], Reply::Json(200, version_json("hibernating"))).await;
-    let resp = resource_for(&mock).read(&Ctx::default(), ReadRequest { current_state: recorded(), private: Vec::new() }).await;
-    assert!(errors(&resp.diagnostics).is_empty(), "{:?}", errors(&resp.diagnostics));
+    let resp = resource_for(&mock)
+        .read(
+            &Ctx::default(),
+            ReadRequest {
+                current_state: recorded(),
+                private: Vec::new(),
+            },
+        )
+        .await;
+    assert!(
+        errors(&resp.diagnostics).is_empty(),
+        "{:?}",
+        errors(&resp.diagnostics)
+    );
     assert_eq!(resp.new_state.get("status"), &Value::string("hibernating"));
     assert_eq!(resp.new_state.get("id"), &Value::string("bot/1"));
 }

@@ -17,8 +17,8 @@ mod support;
 use std::time::Duration;
 
 use reliability_common::{
-    assert_consistent, consistency, emulator_versions, processes_under, signal, spawn_terraform, versions_config,
-    wait_until, workspace_root,
+    assert_consistent, consistency, emulator_versions, processes_under, signal, spawn_terraform,
+    versions_config, wait_until, workspace_root,
 };
 use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_on_path};
 
@@ -32,14 +32,30 @@ fn crash_recovery(tf: TerraformBin) {
     ws.write_main_tf(&versions_config(VERSIONS, 2, "crash", ""));
     ws.init();
 
-    let apply = spawn_terraform(&tf, &ws, &emu.env(), &["apply", "-auto-approve", "-input=false", "-parallelism=10"]);
+    let apply = spawn_terraform(
+        &tf,
+        &ws,
+        &emu.env(),
+        &["apply", "-auto-approve", "-input=false", "-parallelism=10"],
+    );
     let writes = || emu.stats()["writes"].as_u64().unwrap_or(0);
-    assert!(wait_until(Duration::from_secs(60), || writes() >= 6), "the emulator never saw 6 creates:\n{}", emu.log());
+    assert!(
+        wait_until(Duration::from_secs(60), || writes() >= 6),
+        "the emulator never saw 6 creates:\n{}",
+        emu.log()
+    );
     let providers = processes_under(&workspace_root(&ws));
-    assert_eq!(providers.len(), 1, "expected exactly one provider process from this workspace, found {providers:?}");
+    assert_eq!(
+        providers.len(),
+        1,
+        "expected exactly one provider process from this workspace, found {providers:?}"
+    );
     signal(providers[0], "KILL");
     let crashed = apply.wait(Duration::from_secs(120));
-    assert!(!crashed.status.success(), "the apply survived its provider being killed?\n{crashed}");
+    assert!(
+        !crashed.status.success(),
+        "the apply survived its provider being killed?\n{crashed}"
+    );
     assert!(
         crashed.combined().contains("plugin") || crashed.combined().contains("provider"),
         "Terraform did not report the provider crash:\n{crashed}"
@@ -49,32 +65,54 @@ fn crash_recovery(tf: TerraformBin) {
     let after_crash = consistency(&emu, &ws);
     let created_before_kill = after_crash.in_emulator;
     let unrecorded = after_crash.orphans.len();
-    assert!(unrecorded > 0, "the kill left no unrecorded version, so adoption is not exercised: {after_crash:#?}");
+    assert!(
+        unrecorded > 0,
+        "the kill left no unrecorded version, so adoption is not exercised: {after_crash:#?}"
+    );
     assert!(after_crash.duplicates.is_empty(), "{after_crash:#?}");
 
     // `-json` lists every diagnostic (the human view folds similar warnings together).
-    let second = ws.run(&["apply", "-auto-approve", "-input=false", "-json"]).assert_success();
+    let second = ws
+        .run(&["apply", "-auto-approve", "-input=false", "-json"])
+        .assert_success();
     let adoptions: Vec<String> = second
         .stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["type"] == "diagnostic" && m["diagnostic"]["summary"] == "Adopted an existing version")
+        .filter(|m| {
+            m["type"] == "diagnostic" && m["diagnostic"]["summary"] == "Adopted an existing version"
+        })
         .map(|m| m["diagnostic"]["detail"].as_str().unwrap_or("").to_owned())
         .collect();
     let adopted = adoptions.len();
     let c = assert_consistent(&emu, &ws, VERSIONS, "after the recovering apply");
-    assert_eq!(adopted, unrecorded, "each unrecorded version must be adopted once: {adoptions:#?}\n{after_crash:#?}");
+    assert_eq!(
+        adopted, unrecorded,
+        "each unrecorded version must be adopted once: {adoptions:#?}\n{after_crash:#?}"
+    );
     for orphan in &after_crash.orphans {
         let (agent, version) = orphan.split_once('/').unwrap();
         assert!(
-            adoptions.iter().any(|d| d.contains(&format!("Version {version} of agent \"{agent}\""))),
+            adoptions
+                .iter()
+                .any(|d| d.contains(&format!("Version {version} of agent \"{agent}\""))),
             "adoption of {orphan} was not reported: {adoptions:#?}"
         );
     }
     let writes = emu.stats()["writes"].as_u64().unwrap();
-    assert_eq!(writes, VERSIONS as u64, "exactly one create per version in total");
-    assert!(emulator_versions(&emu).values().all(|h| h.status == "active"));
-    assert!(!ws.plan().has_changes, "the recovered configuration must plan empty");
+    assert_eq!(
+        writes, VERSIONS as u64,
+        "exactly one create per version in total"
+    );
+    assert!(
+        emulator_versions(&emu)
+            .values()
+            .all(|h| h.status == "active")
+    );
+    assert!(
+        !ws.plan().has_changes,
+        "the recovered configuration must plan empty"
+    );
     println!(
         "crash ({}): versions={VERSIONS} created_before_kill={created_before_kill} unrecorded_after_kill={unrecorded} adopted={adopted} creates_total={writes} orphans={} duplicates={}",
         tf.version,

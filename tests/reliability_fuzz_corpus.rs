@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 
 fn corpus_dir(target: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target)
 }
 
 fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
@@ -23,11 +25,23 @@ fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
         .filter(|p| p.is_file())
         .collect();
     files.sort();
-    files.into_iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())).collect()
+    files
+        .into_iter()
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
 }
 
 fn target(name: &str) -> fn(&[u8]) {
-    fuzz_checks::TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f).expect("known target")
+    fuzz_checks::TARGETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| *f)
+        .expect("known target")
 }
 
 /// Runs every corpus file, collecting the names of those that panic (so one run reports all).
@@ -36,17 +50,29 @@ fn replay(name: &str) {
     let inputs = corpus(name);
     // The seeds written by fuzz/make_seeds.py alone are more than this; an emptied corpus
     // directory must fail rather than pass vacuously.
-    assert!(inputs.len() >= 10, "corpus of {name} has only {} inputs", inputs.len());
+    assert!(
+        inputs.len() >= 10,
+        "corpus of {name} has only {} inputs",
+        inputs.len()
+    );
     let failures: Vec<String> = inputs
         .iter()
         .filter_map(|(file, data)| {
             catch_unwind(AssertUnwindSafe(|| f(data))).err().map(|p| {
-                let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
                 format!("{file}: {}", msg.unwrap_or_default())
             })
         })
         .collect();
-    assert!(failures.is_empty(), "{name}: {} corpus inputs fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{name}: {} corpus inputs fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -68,13 +94,24 @@ fn api_response_corpus() {
 /// without them would silently never be replayed.
 #[test]
 fn every_target_has_a_manifest_entry_and_a_corpus() {
-    let manifest = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml")).unwrap();
+    let manifest =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml"))
+            .unwrap();
     for (name, _) in fuzz_checks::TARGETS {
-        assert!(manifest.contains(&format!("name = \"{name}\"")), "fuzz/Cargo.toml lacks [[bin]] {name}");
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"")),
+            "fuzz/Cargo.toml lacks [[bin]] {name}"
+        );
         assert!(corpus_dir(name).is_dir(), "no corpus for {name}");
-        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("fuzz/fuzz_targets/{name}.rs"));
-        let text = std::fs::read_to_string(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
-        assert!(text.contains(&format!("azureai_fuzz::{name}(")), "{} does not call the shared check", source.display());
+        let source =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("fuzz/fuzz_targets/{name}.rs"));
+        let text = std::fs::read_to_string(&source)
+            .unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+        assert!(
+            text.contains(&format!("azureai_fuzz::{name}(")),
+            "{} does not call the shared check",
+            source.display()
+        );
     }
 }
 
@@ -85,20 +122,35 @@ fn valid_seeds_decode() {
     use azureai::agents::{AgentVersion, ListPage};
     use azureai::framework::codec;
     let read = |t: &str, f: &str| std::fs::read(corpus_dir(t).join(f)).unwrap();
-    for f in ["seed-gen-b", "seed-gen-a", "seed-failed", "seed-unknown-status", "seed-unicode", "seed-number-cpu"] {
-        let v: AgentVersion = serde_json::from_slice(&read("api_response", f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    for f in [
+        "seed-gen-b",
+        "seed-gen-a",
+        "seed-failed",
+        "seed-unknown-status",
+        "seed-unicode",
+        "seed-number-cpu",
+    ] {
+        let v: AgentVersion =
+            serde_json::from_slice(&read("api_response", f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert!(!v.version.is_empty(), "{f}");
     }
-    let page: ListPage<AgentVersion> = serde_json::from_slice(&read("api_response", "seed-page")).unwrap();
+    let page: ListPage<AgentVersion> =
+        serde_json::from_slice(&read("api_response", "seed-page")).unwrap();
     assert_eq!(page.data.len(), 2);
     let block = &azureai::resources::hosted_agent_version::SCHEMA.block;
     let plan = read("value_decoder", "seed-resource-plan");
     let v = codec::decode_block_msgpack(&plan[1..], block).expect("the resource plan seed decodes");
     assert_eq!(v.get("agent_name").as_str(), Some("orders-bot"));
     assert!(v.get("version").is_unknown());
-    for (f, ok) in [("seed-00", true), ("seed-09", true), ("seed-13", false), ("seed-19", false)] {
+    for (f, ok) in [
+        ("seed-00", true),
+        ("seed-09", true),
+        ("seed-13", false),
+        ("seed-19", false),
+    ] {
         let s = String::from_utf8(read("quantity", f)).unwrap();
-        let parsed = azureai::domain::quantity::Cpu::parse(&s).is_ok() || azureai::domain::quantity::Memory::parse(&s).is_ok();
+        let parsed = azureai::domain::quantity::Cpu::parse(&s).is_ok()
+            || azureai::domain::quantity::Memory::parse(&s).is_ok();
         assert_eq!(parsed, ok, "{f} = {s:?}");
     }
 }
@@ -107,7 +159,13 @@ fn valid_seeds_decode() {
 /// libFuzzer starts with.
 fn mutated(seeds: Vec<Vec<u8>>) -> impl Strategy<Value = Vec<u8>> {
     let n = seeds.len();
-    (0..n, 0..n, prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6), any::<prop::sample::Index>(), any::<bool>())
+    (
+        0..n,
+        0..n,
+        prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+        any::<prop::sample::Index>(),
+        any::<bool>(),
+    )
         .prop_map(move |(a, b, flips, cut, splice)| {
             let mut data = seeds[a].clone();
             for (i, byte) in flips {

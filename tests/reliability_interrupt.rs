@@ -13,7 +13,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use reliability_common::{
-    assert_consistent, processes_under, signal_group, spawn_terraform, versions_config, wait_until, workspace_root,
+    assert_consistent, processes_under, signal_group, spawn_terraform, versions_config, wait_until,
+    workspace_root,
 };
 use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_on_path};
 
@@ -26,15 +27,26 @@ fn interrupt(tf: TerraformBin) {
     ws.write_main_tf(&versions_config(VERSIONS, 1, "intr", ""));
     ws.init();
 
-    let apply = spawn_terraform(&tf, &ws, &emu.env(), &["apply", "-auto-approve", "-input=false"]);
+    let apply = spawn_terraform(
+        &tf,
+        &ws,
+        &emu.env(),
+        &["apply", "-auto-approve", "-input=false"],
+    );
     // All creates done and each version polled at least once: the provider is in its wait loop.
     let polled = || {
         let s = emu.stats();
         s["writes"].as_u64().unwrap_or(0) >= VERSIONS as u64
-            && s["by_route"]["GET /api/projects/{project}/agents/{name}/versions/{version}"].as_u64().unwrap_or(0)
+            && s["by_route"]["GET /api/projects/{project}/agents/{name}/versions/{version}"]
+                .as_u64()
+                .unwrap_or(0)
                 >= VERSIONS as u64
     };
-    assert!(wait_until(Duration::from_secs(60), polled), "the provider never started polling: {}", emu.stats());
+    assert!(
+        wait_until(Duration::from_secs(60), polled),
+        "the provider never started polling: {}",
+        emu.stats()
+    );
     let providers = processes_under(&workspace_root(&ws));
     assert_eq!(providers.len(), 1, "{providers:?}");
 
@@ -46,24 +58,49 @@ fn interrupt(tf: TerraformBin) {
     signal_group(apply.pid(), "INT");
     let out = apply.wait(Duration::from_secs(60));
     let took = interrupted.elapsed();
-    assert!(!out.status.success(), "an interrupted apply must fail:\n{out}");
-    assert!(took < Duration::from_secs(15), "Terraform took {took:?} to stop after Ctrl-C:\n{out}");
-    // Terraform wraps diagnostics at 78 columns.
-    let text = out.combined().split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(text.contains("Interrupt received"), "{out}");
-    assert!(text.contains("Terraform was interrupted"), "the provider's wait did not end through Stop:\n{out}");
-    assert!(!text.contains("plugin crashed") && !text.contains("Plugin did not respond"), "{out}");
     assert!(
-        wait_until(Duration::from_secs(10), || processes_under(&workspace_root(&ws)).is_empty()),
+        !out.status.success(),
+        "an interrupted apply must fail:\n{out}"
+    );
+    assert!(
+        took < Duration::from_secs(15),
+        "Terraform took {took:?} to stop after Ctrl-C:\n{out}"
+    );
+    // Terraform wraps diagnostics at 78 columns.
+    let text = out
+        .combined()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("Interrupt received"), "{out}");
+    assert!(
+        text.contains("Terraform was interrupted"),
+        "the provider's wait did not end through Stop:\n{out}"
+    );
+    assert!(
+        !text.contains("plugin crashed") && !text.contains("Plugin did not respond"),
+        "{out}"
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || processes_under(
+            &workspace_root(&ws)
+        )
+        .is_empty()),
         "the provider process outlived Terraform"
     );
 
     let c = assert_consistent(&emu, &ws, VERSIONS, "after Ctrl-C");
     let state = ws.show_json();
-    let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+    let resources = state["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for r in &resources {
         assert_eq!(r["values"]["status"], "creating", "{r:#}");
-        assert_eq!(r["tainted"], true, "an interrupted create must be tainted: {r:#}");
+        assert_eq!(
+            r["tainted"], true,
+            "an interrupted create must be tainted: {r:#}"
+        );
     }
     println!(
         "interrupt ({}): versions={VERSIONS} stop_to_exit={took:?} recorded={} tainted={} orphans={}",

@@ -14,7 +14,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use reliability_common::{OwnedEmulator, assert_consistent_with, held_versions, spawn_terraform, versions_config, wait_until};
+use reliability_common::{
+    OwnedEmulator, assert_consistent_with, held_versions, spawn_terraform, versions_config,
+    wait_until,
+};
 use support::{Workspace, terraform_on_path};
 
 const VERSIONS: usize = 20;
@@ -33,20 +36,40 @@ fn emulator_restart_mid_apply_loses_and_doubles_nothing() {
     ws.init();
 
     let started = Instant::now();
-    let apply = spawn_terraform(&tf, &ws, &emu.env(), &["apply", "-auto-approve", "-input=false", "-parallelism=10"]);
-    let writes = || emu.control("GET", "/_emulator/stats")["writes"].as_u64().unwrap_or(0);
-    assert!(wait_until(Duration::from_secs(60), || writes() >= 5), "no creates seen:\n{}", emu.log());
+    let apply = spawn_terraform(
+        &tf,
+        &ws,
+        &emu.env(),
+        &["apply", "-auto-approve", "-input=false", "-parallelism=10"],
+    );
+    let writes = || {
+        emu.control("GET", "/_emulator/stats")["writes"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    assert!(
+        wait_until(Duration::from_secs(60), || writes() >= 5),
+        "no creates seen:\n{}",
+        emu.log()
+    );
     let before = held_versions(&emu.control("GET", "/_emulator/state"));
     emu.stop();
     std::thread::sleep(OUTAGE);
     emu.start_again();
     let after_restart = held_versions(&emu.control("GET", "/_emulator/state"));
     for id in before.keys() {
-        assert!(after_restart.contains_key(id), "{id} was lost by the restart");
+        assert!(
+            after_restart.contains_key(id),
+            "{id} was lost by the restart"
+        );
     }
 
     let out = apply.wait(Duration::from_secs(240));
-    assert!(out.status.success(), "apply did not ride out a {OUTAGE:?} outage:\n{out}\n--- emulator ---\n{}", emu.log());
+    assert!(
+        out.status.success(),
+        "apply did not ride out a {OUTAGE:?} outage:\n{out}\n--- emulator ---\n{}",
+        emu.log()
+    );
     let elapsed = started.elapsed();
     let state = emu.control("GET", "/_emulator/state");
     let c = assert_consistent_with(&state, &ws, VERSIONS, "after the outage");

@@ -28,11 +28,22 @@ fn token_pattern() -> Regex {
 }
 
 fn fetch_token(emu: &Emulator) -> String {
-    let url = format!("{}?api-version=2019-08-01&resource=https://ai.azure.com", emu.identity_endpoint());
+    let url = format!(
+        "{}?api-version=2019-08-01&resource=https://ai.azure.com",
+        emu.identity_endpoint()
+    );
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async move {
-            let resp = reqwest::Client::new().get(&url).header("x-identity-header", "emulator").send().await.unwrap();
+            let resp = reqwest::Client::new()
+                .get(&url)
+                .header("x-identity-header", "emulator")
+                .send()
+                .await
+                .unwrap();
             let body: serde_json::Value = resp.json().await.unwrap();
             body["access_token"].as_str().unwrap().to_owned()
         })
@@ -43,7 +54,10 @@ fn fetch_token(emu: &Emulator) -> String {
 
 /// Every place a secret could surface: each command's stdout and stderr, and the log file.
 fn leaks(texts: &[(&str, String)], needle: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
-    texts.iter().filter_map(|(what, t)| needle(t).map(|m| format!("{what}: {m}"))).collect()
+    texts
+        .iter()
+        .filter_map(|(what, t)| needle(t).map(|m| format!("{what}: {m}")))
+        .collect()
 }
 
 #[test]
@@ -52,7 +66,10 @@ fn tokens_and_sensitive_values_stay_out_of_output_and_trace_logs() {
     let emu = Emulator::start(&["--provision-delay-ms", "50"]);
     let pattern = token_pattern();
     let sample = fetch_token(&emu);
-    assert!(pattern.is_match(&sample), "the token pattern does not match an issued token: {sample}");
+    assert!(
+        pattern.is_match(&sample),
+        "the token pattern does not match an issued token: {sample}"
+    );
 
     let log = tempfile::NamedTempFile::new().unwrap();
     let ws = Workspace::builder(&tf)
@@ -79,18 +96,31 @@ resource "azureai_hosted_agent_version" "s" {{
     ));
     let mut outputs = vec![("init", ws.init())];
     let plan = ws.run(&["plan", "-input=false"]).assert_success();
-    assert!(plan.stdout.contains("(sensitive value)"), "environment_variables not hidden in the plan:\n{plan}");
+    assert!(
+        plan.stdout.contains("(sensitive value)"),
+        "environment_variables not hidden in the plan:\n{plan}"
+    );
     outputs.push(("plan", plan));
     outputs.push(("apply", ws.apply()));
-    outputs.push(("refresh-plan", ws.run(&["plan", "-input=false", "-refresh-only"]).assert_success()));
+    outputs.push((
+        "refresh-plan",
+        ws.run(&["plan", "-input=false", "-refresh-only"])
+            .assert_success(),
+    ));
     outputs.push(("destroy", ws.destroy()));
 
     // The runs really used tokens and really sent the value, so the greps below can fail.
     let stats = emu.stats();
-    assert!(stats["by_route"]["GET /msi/token"].as_u64().unwrap_or(0) >= 2, "the provider never fetched a token: {stats}");
+    assert!(
+        stats["by_route"]["GET /msi/token"].as_u64().unwrap_or(0) >= 2,
+        "the provider never fetched a token: {stats}"
+    );
     assert_eq!(stats["writes"], 2, "{stats}");
     let log_text = fs::read_to_string(log.path()).unwrap();
-    assert!(log_text.contains("agents API attempt"), "the trace log lacks the provider's lines");
+    assert!(
+        log_text.contains("agents API attempt"),
+        "the trace log lacks the provider's lines"
+    );
 
     let mut texts: Vec<(&str, String)> = Vec::new();
     for (what, out) in &outputs {
@@ -99,9 +129,17 @@ resource "azureai_hosted_agent_version" "s" {{
     }
     texts.push(("TF_LOG_PATH file", log_text));
     let token_leaks = leaks(&texts, &|t| pattern.find(t).map(|m| m.as_str().to_owned()));
-    assert!(token_leaks.is_empty(), "bearer tokens leaked: {token_leaks:?}");
-    let env_leaks = leaks(&texts, &|t| t.contains(ENV_SECRET).then(|| ENV_SECRET.to_owned()));
-    assert!(env_leaks.is_empty(), "a sensitive environment value leaked: {env_leaks:?}");
+    assert!(
+        token_leaks.is_empty(),
+        "bearer tokens leaked: {token_leaks:?}"
+    );
+    let env_leaks = leaks(&texts, &|t| {
+        t.contains(ENV_SECRET).then(|| ENV_SECRET.to_owned())
+    });
+    assert!(
+        env_leaks.is_empty(),
+        "a sensitive environment value leaked: {env_leaks:?}"
+    );
 }
 
 #[test]
@@ -141,13 +179,23 @@ resource "azureai_hosted_agent_version" "s" {{
     ));
     let init = ws.init();
     let apply = ws.try_apply().assert_failure();
-    let shown = apply.combined().split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(shown.contains("access token") || shown.contains("credential"), "no auth diagnostic:\n{apply}");
+    let shown = apply
+        .combined()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        shown.contains("access token") || shown.contains("credential"),
+        "no auth diagnostic:\n{apply}"
+    );
 
     // The secret was really sent to the authority (its token route was called) and nothing
     // reached the agents API.
     let authority_log = authority.log();
-    assert!(authority_log.contains("/oauth2/v2.0/token"), "the credential never called the authority:\n{authority_log}");
+    assert!(
+        authority_log.contains("/oauth2/v2.0/token"),
+        "the credential never called the authority:\n{authority_log}"
+    );
     assert_eq!(api.stats()["writes"], 0);
 
     let log_text = fs::read_to_string(log.path()).unwrap();
@@ -158,24 +206,40 @@ resource "azureai_hosted_agent_version" "s" {{
         ("TF_LOG_PATH file", log_text),
         ("authority log", authority_log),
     ];
-    let secret_leaks = leaks(&texts, &|t| t.contains(CLIENT_SECRET).then(|| CLIENT_SECRET.to_owned()));
-    assert!(secret_leaks.is_empty(), "the client secret leaked: {secret_leaks:?}");
+    let secret_leaks = leaks(&texts, &|t| {
+        t.contains(CLIENT_SECRET).then(|| CLIENT_SECRET.to_owned())
+    });
+    assert!(
+        secret_leaks.is_empty(),
+        "the client secret leaked: {secret_leaks:?}"
+    );
 }
 
 /// The schemas Terraform receives mark every secret-bearing attribute sensitive.
 #[test]
 fn secret_bearing_attributes_are_sensitive_in_the_schema() {
     let tf = terraform_on_path();
-    let ws = Workspace::builder(&tf).env("AZURE_AI_PROJECT_ENDPOINT", "http://127.0.0.1:9/api/projects/x").build();
+    let ws = Workspace::builder(&tf)
+        .env(
+            "AZURE_AI_PROJECT_ENDPOINT",
+            "http://127.0.0.1:9/api/projects/x",
+        )
+        .build();
     ws.write_main_tf("provider \"azureai\" {}\n");
     ws.init();
     let out = ws.run(&["providers", "schema", "-json"]).assert_success();
     let schemas: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let p = &schemas["provider_schemas"]["registry.terraform.io/azureai/azureai"];
-    assert_eq!(p["provider"]["block"]["attributes"]["client_secret"]["sensitive"], true, "{p:#}");
+    assert_eq!(
+        p["provider"]["block"]["attributes"]["client_secret"]["sensitive"], true,
+        "{p:#}"
+    );
     let r = &p["resource_schemas"]["azureai_hosted_agent_version"]["block"];
     assert_eq!(r["attributes"]["environment_variables"]["sensitive"], true);
-    assert_eq!(r["block_types"]["tool"]["block"]["attributes"]["headers"]["sensitive"], true);
+    assert_eq!(
+        r["block_types"]["tool"]["block"]["attributes"]["headers"]["sensitive"],
+        true
+    );
     // Nothing else is: over-marking would hide ordinary values from plans.
     for (name, a) in r["attributes"].as_object().unwrap() {
         if name != "environment_variables" {

@@ -43,24 +43,58 @@ fn soak(seed: u64) -> Figures {
     let started = std::time::Instant::now();
     let apply = ws.run(&["apply", "-auto-approve", "-input=false", "-parallelism=10"]);
     let apply_took = started.elapsed();
-    assert!(apply.status.success(), "seed {seed}: apply under faults failed:\n{apply}");
+    assert!(
+        apply.status.success(),
+        "seed {seed}: apply under faults failed:\n{apply}"
+    );
     let c = assert_consistent(&emu, &ws, VERSIONS, &format!("seed {seed} after apply"));
     let held = emulator_versions(&emu);
-    assert!(held.values().all(|h| h.status == "active"), "seed {seed}: not all active: {held:#?}");
-    let after_apply = figures(&emu, &std::fs::read_to_string(log.path()).unwrap_or_default());
+    assert!(
+        held.values().all(|h| h.status == "active"),
+        "seed {seed}: not all active: {held:#?}"
+    );
+    let after_apply = figures(
+        &emu,
+        &std::fs::read_to_string(log.path()).unwrap_or_default(),
+    );
 
     let started = std::time::Instant::now();
-    let destroy = ws.run(&["destroy", "-auto-approve", "-input=false", "-parallelism=10"]);
+    let destroy = ws.run(&[
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        "-parallelism=10",
+    ]);
     let destroy_took = started.elapsed();
-    assert!(destroy.status.success(), "seed {seed}: destroy under faults failed:\n{destroy}");
+    assert!(
+        destroy.status.success(),
+        "seed {seed}: destroy under faults failed:\n{destroy}"
+    );
     let left = emulator_versions(&emu);
-    assert!(left.is_empty(), "seed {seed}: destroy left {} versions: {:?}", left.len(), left.keys());
-    assert!(reliability_common::state_ids(&ws).is_empty(), "seed {seed}: state not empty after destroy");
+    assert!(
+        left.is_empty(),
+        "seed {seed}: destroy left {} versions: {:?}",
+        left.len(),
+        left.keys()
+    );
+    assert!(
+        reliability_common::state_ids(&ws).is_empty(),
+        "seed {seed}: state not empty after destroy"
+    );
 
-    let total = figures(&emu, &std::fs::read_to_string(log.path()).unwrap_or_default());
+    let total = figures(
+        &emu,
+        &std::fs::read_to_string(log.path()).unwrap_or_default(),
+    );
     // The faults really happened and were really retried: without them the run proves nothing.
-    assert!(total.faults() > 50, "seed {seed}: too few faults injected: {total}");
-    assert!(total.retried_attempts >= total.faults_429, "seed {seed}: retries not seen in the provider log: {total}");
+    assert!(
+        total.faults() > 50,
+        "seed {seed}: too few faults injected: {total}"
+    );
+    assert!(
+        total.retried_attempts >= total.faults_429,
+        "seed {seed}: retries not seen in the provider log: {total}"
+    );
     // Writes = creates + deletes that the service performed. Exactly one create per version
     // and one delete per version: a lost create that was sent again would show as a third.
     assert_eq!(total.writes, 2 * VERSIONS as u64, "seed {seed}: {total}");

@@ -15,8 +15,11 @@ use azureai::resources::hosted_agent_version;
 use azureai::resources::version_state::state_from_version;
 
 /// Targets by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] =
-    &[("value_decoder", value_decoder), ("quantity", quantity), ("api_response", api_response)];
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("value_decoder", value_decoder),
+    ("quantity", quantity),
+    ("api_response", api_response),
+];
 
 /// The types the value decoder is driven with; the first input byte picks one. The resource
 /// and provider schemas are what Terraform really sends; the small types reach corners
@@ -43,7 +46,10 @@ fn decoder_types() -> Vec<Type> {
 }
 
 fn blocks() -> Vec<&'static Block> {
-    vec![&hosted_agent_version::SCHEMA.block, &azureai::provider::config::SCHEMA.block]
+    vec![
+        &hosted_agent_version::SCHEMA.block,
+        &azureai::provider::config::SCHEMA.block,
+    ]
 }
 
 /// Terraform's msgpack and JSON `DynamicValue`s (and stored JSON state), decoded by the
@@ -51,7 +57,9 @@ fn blocks() -> Vec<&'static Block> {
 /// point: decoding and re-encoding it yields the same bytes (no value changes meaning on a
 /// round trip through Terraform).
 pub fn value_decoder(data: &[u8]) {
-    let Some((&selector, bytes)) = data.split_first() else { return };
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
     let types = decoder_types();
     let blocks = blocks();
     let n = types.len() + blocks.len();
@@ -68,16 +76,23 @@ pub fn value_decoder(data: &[u8]) {
         i => {
             let block = blocks[i - types.len()];
             if let Ok(v) = codec::decode_block_msgpack(bytes, block) {
-                let once = codec::encode_block_msgpack(&v, block).expect("a decoded block value encodes");
-                let again = codec::decode_block_msgpack(&once, block).expect("an encoded block value decodes");
+                let once =
+                    codec::encode_block_msgpack(&v, block).expect("a decoded block value encodes");
+                let again = codec::decode_block_msgpack(&once, block)
+                    .expect("an encoded block value decodes");
                 let twice = codec::encode_block_msgpack(&again, block).expect("re-encodes");
                 assert_eq!(once, twice, "block msgpack encoding is not a fixed point");
             }
             if let Ok(j) = serde_json::from_slice::<serde_json::Value>(bytes) {
                 if let Ok(v) = codec::decode_block_json(&j, block) {
-                    let once = codec::encode_block_json(&v, block).expect("a decoded block state encodes");
-                    let again = codec::decode_block_json(&once, block).expect("an encoded block state decodes");
-                    assert_eq!(once, codec::encode_block_json(&again, block).expect("re-encodes"));
+                    let once =
+                        codec::encode_block_json(&v, block).expect("a decoded block state encodes");
+                    let again = codec::decode_block_json(&once, block)
+                        .expect("an encoded block state decodes");
+                    assert_eq!(
+                        once,
+                        codec::encode_block_json(&again, block).expect("re-encodes")
+                    );
                 }
             }
         }
@@ -88,13 +103,20 @@ fn msgpack_fixed_point(v: &Value, ty: &Type) {
     let once = codec::encode_msgpack(v, ty).expect("a decoded value encodes");
     let again = codec::decode_msgpack(&once, ty).expect("an encoded value decodes");
     let twice = codec::encode_msgpack(&again, ty).expect("re-encodes");
-    assert_eq!(once, twice, "msgpack encoding is not a fixed point for {ty:?}");
+    assert_eq!(
+        once, twice,
+        "msgpack encoding is not a fixed point for {ty:?}"
+    );
 }
 
 fn json_fixed_point(v: &Value, ty: &Type) {
     let once = codec::encode_json(v, ty).expect("a decoded value encodes as JSON");
     let again = codec::decode_json(&once, ty).expect("an encoded JSON value decodes");
-    assert_eq!(once, codec::encode_json(&again, ty).expect("re-encodes"), "JSON encoding is not a fixed point for {ty:?}");
+    assert_eq!(
+        once,
+        codec::encode_json(&again, ty).expect("re-encodes"),
+        "JSON encoding is not a fixed point for {ty:?}"
+    );
 }
 
 /// The cpu/memory quantity parser and its range/pairing checks. A parsed amount prints in a
@@ -105,14 +127,28 @@ pub fn quantity(data: &[u8]) {
     let cpu = Cpu::parse(s);
     if let Ok(c) = &cpu {
         let canonical = c.to_string();
-        assert_eq!(Cpu::parse(&canonical).as_ref(), Ok(c), "cpu {s:?} printed as {canonical:?}");
-        assert!(quantity::cpu_equivalent(s, &canonical), "{s:?} vs {canonical:?}");
+        assert_eq!(
+            Cpu::parse(&canonical).as_ref(),
+            Ok(c),
+            "cpu {s:?} printed as {canonical:?}"
+        );
+        assert!(
+            quantity::cpu_equivalent(s, &canonical),
+            "{s:?} vs {canonical:?}"
+        );
     }
     let mem = Memory::parse(s);
     if let Ok(m) = &mem {
         let canonical = m.to_string();
-        assert_eq!(Memory::parse(&canonical).as_ref(), Ok(m), "memory {s:?} printed as {canonical:?}");
-        assert!(quantity::memory_equivalent(s, &canonical), "{s:?} vs {canonical:?}");
+        assert_eq!(
+            Memory::parse(&canonical).as_ref(),
+            Ok(m),
+            "memory {s:?} printed as {canonical:?}"
+        );
+        assert!(
+            quantity::memory_equivalent(s, &canonical),
+            "{s:?} vs {canonical:?}"
+        );
     }
     // The checks must agree with the parser: an input the parser refuses is never in range.
     let checked_cpu = quantity::check_cpu(s);
@@ -138,7 +174,8 @@ pub fn quantity(data: &[u8]) {
 pub fn api_response(data: &[u8]) {
     if let Ok(v) = serde_json::from_slice::<AgentVersion>(data) {
         let json = serde_json::to_value(&v).expect("a decoded version serialises");
-        let back: AgentVersion = serde_json::from_value(json).expect("a serialised version decodes");
+        let back: AgentVersion =
+            serde_json::from_value(json).expect("a serialised version decodes");
         assert_eq!(back, v, "version does not survive a JSON round trip");
         to_terraform(&v);
     }
@@ -159,7 +196,8 @@ pub fn api_response(data: &[u8]) {
 fn to_terraform(v: &AgentVersion) {
     let block = &hosted_agent_version::SCHEMA.block;
     let imported = state_from_version(v, None);
-    let bytes = codec::encode_block_msgpack(&imported, block).expect("state from any service version encodes");
+    let bytes = codec::encode_block_msgpack(&imported, block)
+        .expect("state from any service version encodes");
     let decoded = codec::decode_block_msgpack(&bytes, block).expect("encoded state decodes");
     let read = state_from_version(v, Some(&decoded));
     assert_eq!(

@@ -57,7 +57,9 @@ pub fn held_versions(state: &serde_json::Value) -> BTreeMap<String, Held> {
             let id = format!("{agent}/{number}");
             let held = Held {
                 id: id.clone(),
-                token: v["metadata"]["terraform-creation-token"].as_str().map(str::to_owned),
+                token: v["metadata"]["terraform-creation-token"]
+                    .as_str()
+                    .map(str::to_owned),
                 definition: serde_json::json!({"definition": v["definition"], "description": v["description"], "metadata": v["metadata"]}),
                 status: v["status"].as_str().unwrap_or("").to_owned(),
             };
@@ -116,17 +118,47 @@ pub fn consistency_of(emulator_state: &serde_json::Value, ws: &Workspace) -> Con
     let held = held_versions(emulator_state);
     let ids = state_ids(ws);
     let in_state: BTreeSet<&String> = ids.iter().collect();
-    let mut c = Consistency { in_emulator: held.len(), in_state: ids.len(), ..Consistency::default() };
-    c.shared_ids = ids.iter().filter(|id| ids.iter().filter(|o| o == id).count() > 1).cloned().collect();
-    c.orphans = held.keys().filter(|id| !in_state.contains(id)).cloned().collect();
-    c.missing = ids.iter().filter(|id| !held.contains_key(*id)).cloned().collect();
+    let mut c = Consistency {
+        in_emulator: held.len(),
+        in_state: ids.len(),
+        ..Consistency::default()
+    };
+    c.shared_ids = ids
+        .iter()
+        .filter(|id| ids.iter().filter(|o| o == id).count() > 1)
+        .cloned()
+        .collect();
+    c.orphans = held
+        .keys()
+        .filter(|id| !in_state.contains(id))
+        .cloned()
+        .collect();
+    c.missing = ids
+        .iter()
+        .filter(|id| !held.contains_key(*id))
+        .cloned()
+        .collect();
     let mut by_token: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     let mut by_definition: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for h in held.values() {
-        by_token.entry(h.token.clone().unwrap_or_else(|| format!("<none:{}>", h.id))).or_default().push(&h.id);
-        by_definition.entry(h.definition.to_string()).or_default().push(&h.id);
+        by_token
+            .entry(
+                h.token
+                    .clone()
+                    .unwrap_or_else(|| format!("<none:{}>", h.id)),
+            )
+            .or_default()
+            .push(&h.id);
+        by_definition
+            .entry(h.definition.to_string())
+            .or_default()
+            .push(&h.id);
     }
-    for group in by_token.values().chain(by_definition.values()).filter(|g| g.len() > 1) {
+    for group in by_token
+        .values()
+        .chain(by_definition.values())
+        .filter(|g| g.len() > 1)
+    {
         c.duplicates.push(group.join(" = "));
     }
     c
@@ -135,14 +167,27 @@ pub fn consistency_of(emulator_state: &serde_json::Value, ws: &Workspace) -> Con
 /// Asserts the emulator holds exactly `expected` versions, every one of them in the state
 /// once, no duplicates.
 #[track_caller]
-pub fn assert_consistent(emu: &Emulator, ws: &Workspace, expected: usize, context: &str) -> Consistency {
+pub fn assert_consistent(
+    emu: &Emulator,
+    ws: &Workspace,
+    expected: usize,
+    context: &str,
+) -> Consistency {
     assert_consistent_with(&emu.state(), ws, expected, context)
 }
 
 #[track_caller]
-pub fn assert_consistent_with(emulator_state: &serde_json::Value, ws: &Workspace, expected: usize, context: &str) -> Consistency {
+pub fn assert_consistent_with(
+    emulator_state: &serde_json::Value,
+    ws: &Workspace,
+    expected: usize,
+    context: &str,
+) -> Consistency {
     let c = consistency_of(emulator_state, ws);
-    assert!(c.is_clean(expected), "{context}: expected {expected} versions, all in state, no duplicates; found {c:#?}");
+    assert!(
+        c.is_clean(expected),
+        "{context}: expected {expected} versions, all in state, no duplicates; found {c:#?}"
+    );
     c
 }
 
@@ -203,8 +248,16 @@ pub fn retried_attempts(log: &str) -> u64 {
     log.lines()
         .filter(|l| l.contains("agents API attempt"))
         .filter_map(|l| {
-            let rest = l.split("\"attempt\":").nth(1).or_else(|| l.split(" attempt=").nth(1))?;
-            rest.trim_start().chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u64>().ok()
+            let rest = l
+                .split("\"attempt\":")
+                .nth(1)
+                .or_else(|| l.split(" attempt=").nth(1))?;
+            rest.trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse::<u64>()
+                .ok()
         })
         .filter(|a| *a > 0)
         .count() as u64
@@ -255,17 +308,31 @@ fn drain(mut r: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<String>
 }
 
 fn collect(rx: &std::sync::mpsc::Receiver<String>) -> String {
-    rx.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| "<output still held open by a child process>".into())
+    rx.recv_timeout(Duration::from_secs(10))
+        .unwrap_or_else(|_| "<output still held open by a child process>".into())
 }
 
 /// Starts `terraform ARGS -no-color` in `ws` with `env`, configured like the harness's own runs
 /// (same CLI config file, so the provider comes from the workspace's mirror). Terraform gets a
 /// process group of its own, as a shell gives a foreground job: [`signal_group`] then reaches
 /// Terraform and the provider it launched, like Ctrl-C in a terminal.
-pub fn spawn_terraform(tf: &TerraformBin, ws: &Workspace, env: &[(String, String)], args: &[&str]) -> Running {
+pub fn spawn_terraform(
+    tf: &TerraformBin,
+    ws: &Workspace,
+    env: &[(String, String)],
+    args: &[&str],
+) -> Running {
     // The harness lays a workspace out as <tmp>/terraformrc beside <tmp>/work.
-    let cli_config = ws.path().parent().expect("workspace dir").join("terraformrc");
-    assert!(cli_config.is_file(), "harness layout changed: no {}", cli_config.display());
+    let cli_config = ws
+        .path()
+        .parent()
+        .expect("workspace dir")
+        .join("terraformrc");
+    assert!(
+        cli_config.is_file(),
+        "harness layout changed: no {}",
+        cli_config.display()
+    );
     let mut cmd = Command::new(&tf.path);
     cmd.current_dir(ws.path())
         .args(args)
@@ -282,10 +349,17 @@ pub fn spawn_terraform(tf: &TerraformBin, ws: &Workspace, env: &[(String, String
         .stderr(Stdio::piped());
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let command = format!("terraform {}", args.join(" "));
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
     let stdout = drain(child.stdout.take().unwrap());
     let stderr = drain(child.stderr.take().unwrap());
-    Running { child, command, stdout, stderr }
+    Running {
+        child,
+        command,
+        stdout,
+        stderr,
+    }
 }
 
 impl Running {
@@ -305,7 +379,12 @@ impl Running {
                 let _ = self.child.wait();
                 // Whatever it started goes too (the provider shares its process group).
                 signal_group(self.child.id(), "KILL");
-                panic!("{} did not finish within {timeout:?}:\n{}\n{}", self.command, collect(&self.stdout), collect(&self.stderr));
+                panic!(
+                    "{} did not finish within {timeout:?}:\n{}\n{}",
+                    self.command,
+                    collect(&self.stdout),
+                    collect(&self.stderr)
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -321,7 +400,10 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", self.child.id())).status();
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(format!("-{}", self.child.id()))
+                .status();
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
@@ -330,14 +412,23 @@ impl Drop for Running {
 
 /// Sends `signal` (e.g. "KILL", "INT") to one process by id.
 pub fn signal(pid: u32, signal: &str) {
-    let st = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().expect("run kill");
+    let st = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("run kill");
     assert!(st.success(), "kill -{signal} {pid} failed");
 }
 
 /// Sends `signal` to the process group led by `pid` (a [`spawn_terraform`] process): Terraform
 /// and the provider it launched.
 pub fn signal_group(pid: u32, signal: &str) {
-    let st = Command::new("kill").arg(format!("-{signal}")).arg("--").arg(format!("-{pid}")).status().expect("run kill");
+    let st = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .arg(format!("-{pid}"))
+        .status()
+        .expect("run kill");
     assert!(st.success(), "kill -{signal} -- -{pid} failed");
 }
 
@@ -346,8 +437,12 @@ pub fn signal_group(pid: u32, signal: &str) {
 pub fn processes_under(dir: &Path) -> Vec<u32> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(exe) = std::fs::read_link(entry.path().join("exe")) else {
+            continue;
+        };
         if exe.starts_with(dir) {
             out.push(pid);
         }
@@ -376,15 +471,29 @@ impl OwnedEmulator {
     pub fn start(args: &[&str]) -> OwnedEmulator {
         let dir = tempfile::tempdir().unwrap();
         let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        args.extend(["--state-file".into(), dir.path().join("state.json").to_string_lossy().into_owned()]);
+        args.extend([
+            "--state-file".into(),
+            dir.path().join("state.json").to_string_lossy().into_owned(),
+        ]);
         let log = dir.path().join("emulator.log");
-        let mut emu = OwnedEmulator { child: None, args, port: 0, endpoint: String::new(), log, _dir: dir };
+        let mut emu = OwnedEmulator {
+            child: None,
+            args,
+            port: 0,
+            endpoint: String::new(),
+            log,
+            _dir: dir,
+        };
         emu.spawn("127.0.0.1:0");
         emu
     }
 
     fn spawn(&mut self, listen: &str) {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
         let mut child = Command::new(emulator_binary())
             .args(["--listen", listen, "--project", "test"])
             .args(&self.args)
@@ -404,8 +513,14 @@ impl OwnedEmulator {
             let _ = tx.send(String::from_utf8_lossy(&line).into_owned());
             let _ = std::io::copy(&mut stdout, &mut std::io::sink());
         });
-        let endpoint = rx.recv_timeout(Duration::from_secs(30)).expect("emulator printed its endpoint");
-        assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint:?}; log:\n{}", self.log());
+        let endpoint = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("emulator printed its endpoint");
+        assert!(
+            endpoint.starts_with("http://127.0.0.1:"),
+            "{endpoint:?}; log:\n{}",
+            self.log()
+        );
         self.port = url::Url::parse(&endpoint).unwrap().port().unwrap();
         self.endpoint = endpoint;
         self.child = Some(child);
@@ -443,11 +558,21 @@ impl OwnedEmulator {
         let url = format!("http://127.0.0.1:{}{path}", self.port);
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
-                let resp = reqwest::Client::new().request(method, &url).timeout(Duration::from_secs(10)).send().await.unwrap();
+                let resp = reqwest::Client::new()
+                    .request(method, &url)
+                    .timeout(Duration::from_secs(10))
+                    .send()
+                    .await
+                    .unwrap();
                 assert!(resp.status().is_success(), "{url}: {}", resp.status());
-                resp.json::<serde_json::Value>().await.unwrap_or(serde_json::Value::Null)
+                resp.json::<serde_json::Value>()
+                    .await
+                    .unwrap_or(serde_json::Value::Null)
             })
         })
         .join()
