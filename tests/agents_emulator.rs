@@ -569,7 +569,7 @@ async fn a_restart_with_a_state_file_is_ridden_out() {
 
 #[tokio::test]
 async fn slow_answers_time_out_per_attempt_and_at_the_deadline() {
-    let emu = Emulator::start(&["--latency-ms", "400"]);
+    let emu = Emulator::start(&["--latency-ms", "1000"]);
     let policy = RetryPolicy {
         max_retries: 2,
         attempt_timeout: Duration::from_millis(100),
@@ -600,7 +600,7 @@ async fn slow_answers_time_out_per_attempt_and_at_the_deadline() {
         "{:?}",
         started.elapsed()
     );
-    // With the latency gone the same client works: timeouts leave nothing broken behind.
+    // Given enough time the same client gets through: timeouts leave nothing broken behind.
     assert_eq!(
         client
             .get_version("slow", "1", deadline())
@@ -609,4 +609,52 @@ async fn slow_answers_time_out_per_attempt_and_at_the_deadline() {
             .kind,
         ErrorKind::NotFound
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_creates_under_faults_make_each_version_exactly_once() {
+    let emu = Emulator::start(&[
+        "--fault-429",
+        "0.3",
+        "--fault-5xx",
+        "0.1",
+        "--fault-drop",
+        "0.05",
+        "--seed",
+        "21",
+    ]);
+    let policy = RetryPolicy {
+        max_retries: 30,
+        ..RetryPolicy::fast_for_tests()
+    };
+    let client = emu.client(policy);
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(10));
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (client, sem) = (client.clone(), sem.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = sem.acquire().await.unwrap();
+            let req = request(&format!("acr.io/par:{i}"), ApiVersion::V1);
+            let agent = format!("par-{}", i % 3);
+            let v = client
+                .create_version(&agent, &req, deadline())
+                .await
+                .unwrap();
+            assert_eq!(v.creation_token(), req.creation_token_value());
+            (agent, v.version)
+        }));
+    }
+    let mut made = HashSet::new();
+    for t in tasks {
+        assert!(
+            made.insert(t.await.unwrap()),
+            "two creates returned the same version"
+        );
+    }
+    assert_eq!(emu.stats().await["writes"], 30);
+    let state = emu.state().await;
+    let stored: usize = (0..3)
+        .map(|a| stored_versions(&state, &format!("par-{a}")).len())
+        .sum();
+    assert_eq!(stored, 30, "no orphans, no duplicates");
 }
