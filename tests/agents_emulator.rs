@@ -596,7 +596,7 @@ async fn slow_answers_time_out_per_attempt_and_at_the_deadline() {
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
     assert!(
-        started.elapsed() < Duration::from_millis(390),
+        started.elapsed() < Duration::from_millis(900),
         "{:?}",
         started.elapsed()
     );
