@@ -64,16 +64,33 @@ fn points_at(text: &str, summary: &str, attribute: &str) -> bool {
     quoted || (block_level && text.contains(attribute))
 }
 
+/// Terraform spends most of a `validate` waiting (plugin start-up and shutdown), so the corpus
+/// is split over a few workspaces that run side by side.
+const WORKERS: usize = 3;
+
 fn run_corpus(tf: &TerraformBin) {
     let cases = corpus();
     assert!(cases.len() >= 40, "corpus shrank: {}", cases.len());
     let emu = Emulator::start(&["--provision-delay-ms", "100"]);
-    let ws = Workspace::builder(tf).emulator(&emu).build();
+    let chunk = cases.len().div_ceil(WORKERS);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = cases.chunks(chunk).map(|part| scope.spawn(|| run_cases(tf, &emu, part))).collect();
+        workers.into_iter().flat_map(|w| w.join().expect("corpus worker")).collect()
+    });
+    assert!(failures.is_empty(), "{} of {} cases failed ({tf}):\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+    let stats = emu.stats();
+    assert_eq!(stats["writes"], 0, "invalid configurations reached the service: {stats}");
+}
+
+/// Runs `cases` in one workspace; returns a description of each case that did not fail as
+/// required.
+fn run_cases(tf: &TerraformBin, emu: &Emulator, cases: &[Case]) -> Vec<String> {
+    let ws = Workspace::builder(tf).emulator(emu).build();
     // init needs only the provider requirement; each case then replaces main.tf.
     ws.write_main_tf("");
     ws.init();
     let mut failures = Vec::new();
-    for case in &cases {
+    for case in cases {
         let provider = if case.own_provider {
             String::new()
         } else {
@@ -97,9 +114,7 @@ fn run_corpus(tf: &TerraformBin) {
             failures.push(format!("{}: {p}\n{out}", case.name));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed ({}):\n\n{}", failures.len(), cases.len(), ws.describe(), failures.join("\n\n"));
-    let stats = emu.stats();
-    assert_eq!(stats["writes"], 0, "invalid configurations reached the service: {stats}");
+    failures
 }
 
 #[test]
