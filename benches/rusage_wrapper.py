@@ -4,8 +4,9 @@ Terraform starts the provider itself and the provider exits with the plan, so no
 sample its /proc entry at the end. bench.py therefore puts a two-line shell script in a second
 filesystem mirror that execs this wrapper with the real binary; the wrapper spawns it (stdio,
 environment and arguments passed through unchanged, so the go-plugin handshake is the real one),
-reaps it with wait4() and writes the child's own rusage, not the wrapper's, as JSON to the file
-named by BENCH_RUSAGE_OUT.
+reaps it with wait4() and appends the child's own rusage, not the wrapper's, as one JSON line to
+the file named by BENCH_RUSAGE_OUT. Appending matters: Terraform starts the provider more than
+once per command (for schemas and validation, then for the plan walk), and each process counts.
 
 Usage: python rusage_wrapper.py REAL_BINARY [ARGS...]
 """
@@ -26,17 +27,18 @@ def main():
     signal.signal(signal.SIGTERM, lambda signum, frame: os.kill(pid, signal.SIGTERM))
     _, status, usage = os.wait4(pid, 0)
     if out_path:
-        with open(out_path, "w", encoding="utf-8") as f:
-            json.dump(
+        # One short write per line with O_APPEND: lines of concurrent processes do not interleave.
+        with open(out_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(
                 {
+                    "pid": pid,
                     "utime_s": usage.ru_utime,
                     "stime_s": usage.ru_stime,
                     # Linux reports ru_maxrss in KiB.
                     "maxrss_kib": usage.ru_maxrss,
                     "exit_status": os.waitstatus_to_exitcode(status),
-                },
-                f,
-            )
+                }
+            ) + "\n")
     code = os.waitstatus_to_exitcode(status)
     return code if code >= 0 else 128 - code
 
