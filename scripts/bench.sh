@@ -2,7 +2,7 @@
 # THE benchmark command (docs/performance.md): start-up, plan overhead, provider CPU/RSS and
 # apply/destroy throughput, measured side by side in one run and printed as ratios.
 #
-#   scripts/bench.sh                 full run: release build, N=500 plan, N=200 apply (~5 min + build)
+#   scripts/bench.sh                 full run: release build, N=500 plan, N=200 apply (~3 min + build)
 #   scripts/bench.sh --smoke         tiny N, debug build; what tests/bench_smoke.rs runs (< 1 min)
 #
 # Options:
