@@ -27,7 +27,7 @@ while [[ $# -gt 0 ]]; do
     --emulator) emulator="${2:?--emulator needs a path}"; shift ;;
     --json) driver_args+=(--json "${2:?--json needs a path}"); shift ;;
     --keep) driver_args+=(--keep) ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
