@@ -36,6 +36,8 @@ pub enum ErrorKind {
     Auth,
     /// Bad client configuration (endpoint, TLS trust, unsafe scheme).
     Config,
+    /// The caller gave up on the call (Terraform's Stop / Ctrl-C) before it finished.
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -53,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Decode => "unexpected response",
             ErrorKind::Auth => "authentication failed",
             ErrorKind::Config => "invalid configuration",
+            ErrorKind::Cancelled => "interrupted",
         }
     }
 }

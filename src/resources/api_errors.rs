@@ -24,6 +24,9 @@ pub fn diagnostic(operation: &str, e: &Error) -> Diagnostic {
         ErrorKind::Validation => "The service rejected the request; the message above says which field.",
         ErrorKind::Config => "Check the provider block (endpoint, foundry_features) and SSL_CERT_FILE.",
         ErrorKind::Decode => "The service answered with something the provider could not read; quote the request id when reporting it.",
+        ErrorKind::Cancelled => {
+            "Terraform was interrupted, so the provider stopped waiting. Run apply again: a version an interrupted create made is found by its creation token and adopted, not created twice."
+        }
         ErrorKind::NotFound | ErrorKind::Conflict => "",
     };
     let mut detail = format!("Could not {operation}: {e}.");

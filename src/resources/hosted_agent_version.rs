@@ -247,7 +247,7 @@ impl Resource for HostedAgentVersion {
             }
         };
         if req.planned_state.is_null() {
-            return delete(&configured, req.prior_state).await;
+            return delete(ctx, &configured, req.prior_state).await;
         }
         if req.prior_state.is_null() {
             return create(ctx, &configured, req.planned_state).await;
@@ -265,7 +265,7 @@ impl Resource for HostedAgentVersion {
         read(ctx, &configured, req).await
     }
 
-    async fn import(&self, _ctx: &Ctx, id: &str) -> ImportResponse {
+    async fn import(&self, ctx: &Ctx, id: &str) -> ImportResponse {
         let mut resp = ImportResponse::default();
         let (agent, version) = match rules::parse_import_id(id) {
             Ok(parts) => parts,
@@ -282,7 +282,7 @@ impl Resource for HostedAgentVersion {
             }
         };
         let deadline = Instant::now() + DEFAULT_READ_TIMEOUT;
-        match configured.client.get_version(&agent, &version, deadline).await {
+        match interruptible(ctx, configured.client.get_version(&agent, &version, deadline)).await {
             Ok(v) if is_gone(&v) => resp.diagnostics.error(
                 "Cannot import a deleted version",
                 format!("Version {version} of agent {agent:?} is being deleted (status {:?}); import an existing version.", status_str(&v)),
@@ -299,6 +299,17 @@ impl Resource for HostedAgentVersion {
 
     fn upgrade(&self, req: UpgradeRequest) -> UpgradeResponse {
         version_upgrade::upgrade(req, SCHEMA.version)
+    }
+}
+
+/// Races an API call against Terraform's Stop (Ctrl-C). Status polling checks Stop itself, but
+/// a call can also be waiting out the client's retry back-off (up to 16 retries of up to 60 s
+/// each against a failing service), and an interrupted apply must not sit through that.
+async fn interruptible<T>(ctx: &Ctx, call: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    tokio::select! {
+        biased;
+        _ = ctx.cancel.cancelled() => Err(Error::new(ErrorKind::Cancelled, "Terraform asked the provider to stop")),
+        r = call => r,
     }
 }
 
@@ -319,7 +330,7 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
 
     // An earlier apply may have been killed after the service made this exact version: adopt
     // it rather than making a duplicate that nobody tracks.
-    let existing = match c.client.find_by_creation_token(&agent, &token, deadline).await {
+    let existing = match interruptible(ctx, c.client.find_by_creation_token(&agent, &token, deadline)).await {
         Ok(v) => v,
         Err(e) => {
             resp.diagnostics.push(api_errors::diagnostic(&format!("look up earlier versions of agent {agent}"), &e));
@@ -338,7 +349,7 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
             );
             v
         }
-        None => match c.client.create_version(&agent, &request, deadline).await {
+        None => match interruptible(ctx, c.client.create_version(&agent, &request, deadline)).await {
             Ok(v) => v,
             Err(e) => {
                 resp.diagnostics.push(api_errors::diagnostic(&format!("create a version of hosted agent {agent}"), &e));
@@ -390,7 +401,7 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
             _ = tokio::time::sleep_until(wake) => {}
         }
         interval = (interval * 2).min(POLL_MAX);
-        match c.client.get_version(&agent, &current.version, deadline).await {
+        match interruptible(ctx, c.client.get_version(&agent, &current.version, deadline)).await {
             Ok(v) => {
                 tracing::debug!(agent = %agent, version = %v.version, status = %status_str(&v), "polled version status");
                 current = v;
@@ -399,6 +410,10 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
             Err(e) if e.is_not_found() => {}
             Err(e) if e.kind == ErrorKind::Timeout => {
                 resp.diagnostics.push(wait_failed(&current, "the create timeout passed before the version became active. Raise timeouts.create if the image is large"));
+                return resp;
+            }
+            Err(e) if e.kind == ErrorKind::Cancelled => {
+                resp.diagnostics.push(wait_failed(&current, "Terraform was interrupted"));
                 return resp;
             }
             Err(e) => {
@@ -463,7 +478,7 @@ async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
     let deadline = Instant::now() + timeout(&current, "read", DEFAULT_READ_TIMEOUT);
     let mut attempts = 0;
     loop {
-        match c.client.get_version(agent, version, deadline).await {
+        match interruptible(ctx, c.client.get_version(agent, version, deadline)).await {
             Ok(v) if is_gone(&v) => {
                 tracing::warn!(agent, version, status = %status_str(&v), "hosted agent version is being deleted; removing it from state");
                 resp.new_state = Value::Null;
@@ -487,14 +502,14 @@ async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
     }
 }
 
-async fn delete(c: &Configured, prior: Value) -> ApplyResponse {
+async fn delete(ctx: &Ctx, c: &Configured, prior: Value) -> ApplyResponse {
     let mut resp = ApplyResponse::default();
     let (Some(agent), Some(version)) = (prior.get("agent_name").as_str(), prior.get("version").as_str()) else {
         return resp;
     };
     let force = prior.get("force_delete").as_bool().unwrap_or(false);
     let deadline = Instant::now() + timeout(&prior, "delete", DEFAULT_DELETE_TIMEOUT);
-    match c.client.delete_version(agent, version, force, deadline).await {
+    match interruptible(ctx, c.client.delete_version(agent, version, force, deadline)).await {
         Ok(()) => tracing::info!(agent, version, force, "hosted agent version deleted"),
         Err(e) if e.is_not_found() => tracing::info!(agent, version, "hosted agent version already gone"),
         Err(e) if e.kind == ErrorKind::Conflict => {
