@@ -416,3 +416,39 @@ async fn read_keeps_an_unknown_status() {
     assert_eq!(resp.new_state.get("status"), &Value::string("hibernating"));
     assert_eq!(resp.new_state.get("id"), &Value::string("bot/1"));
 }
+
+/// Terraform's Stop (Ctrl-C) must end a call that is waiting out the retry back-off of a
+/// failing service, not only the status polling: with the production retry policy (16
+/// retries, back-off up to 60 s) a service answering 503 would otherwise hold an interrupted
+/// apply for minutes.
+#[tokio::test]
+async fn stop_interrupts_retry_back_off() {
+    let mock = Mock::start(vec![], Reply::Json(503, json!({"error": {"code": "server_error", "message": "down"}}))).await;
+    let opts = ClientOptions::new(mock.endpoint.clone(), Arc::new(StaticToken));
+    assert_eq!(opts.retry, RetryPolicy::default());
+    let handle = ProviderHandle::default();
+    handle.set(Configured::new(Client::new(opts).unwrap()));
+    let r = HostedAgentVersion::new(handle);
+    let ctx = Ctx::default();
+    let cancel = ctx.cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        cancel.cancel();
+    });
+    let started = std::time::Instant::now();
+    let mut plan = planned();
+    plan.set("timeouts", Value::Null);
+    let resp = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        r.apply(&ctx, ApplyRequest { prior_state: Value::Null, planned_state: plan.clone(), config: plan, planned_private: vec![] }),
+    )
+    .await
+    .expect("the create kept retrying for 30 s after Stop");
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(5), "Stop took {took:?} to end the retries");
+    let errs = errors(&resp.diagnostics);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].contains("interrupted"), "{}", errs[0]);
+    assert!(resp.new_state.is_null(), "nothing was created");
+    assert!(mock.seen().iter().all(|s| s.method == "GET"), "no create may be sent after the lookup failed");
+}
