@@ -6,7 +6,7 @@ mod resource_support;
 mod support;
 
 use resource_support::{FAST, Gen, live_versions, writes};
-use support::{Emulator, TerraformBin, Workspace, terraform_binaries};
+use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_binaries, terraform_on_path};
 
 fn config(api: Gen, image: &str, force_delete: bool) -> String {
     format!(
@@ -59,10 +59,13 @@ fn failed_image_is_tainted(tf: &TerraformBin) {
 }
 
 #[test]
-fn failed_image_error_and_tainted_state_both_terraform_versions() {
-    for tf in terraform_binaries() {
-        failed_image_is_tainted(&tf);
-    }
+fn failed_image_error_and_tainted_state_terraform_on_path() {
+    failed_image_is_tainted(&terraform_on_path());
+}
+
+#[test]
+fn failed_image_error_and_tainted_state_terraform_1_0_3() {
+    failed_image_is_tainted(&terraform_1_0_3());
 }
 
 fn conflict_then_force_delete(tf: &TerraformBin, api: Gen) {
@@ -93,10 +96,13 @@ fn conflict_then_force_delete(tf: &TerraformBin, api: Gen) {
 }
 
 #[test]
-fn delete_conflict_names_force_delete_both_terraform_versions() {
-    for tf in terraform_binaries() {
-        conflict_then_force_delete(&tf, Gen::B);
-    }
+fn delete_conflict_names_force_delete_terraform_on_path() {
+    conflict_then_force_delete(&terraform_on_path(), Gen::B);
+}
+
+#[test]
+fn delete_conflict_names_force_delete_terraform_1_0_3() {
+    conflict_then_force_delete(&terraform_1_0_3(), Gen::B);
 }
 
 #[test]
