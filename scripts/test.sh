@@ -53,5 +53,6 @@ else
 fi
 echo "test.sh: terraform 1.0.3: $(.cache/terraform/1.0.3/terraform version | head -n1)"
 
-echo "test.sh: running cargo test --all-targets"
-cargo test --all-targets "$@"
+# --no-fail-fast: one failing test binary must not hide the results of the others.
+echo "test.sh: running cargo test --all-targets --no-fail-fast"
+cargo test --all-targets --no-fail-fast "$@"
