@@ -7,6 +7,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use super::adoption::AdoptionIndex;
 use crate::agents::{ApiVersion, Client};
 use crate::domain::Generation;
 use crate::framework::Diagnostic;
@@ -16,12 +17,14 @@ use crate::framework::Diagnostic;
 pub struct Configured {
     pub client: Client,
     pub generation: Generation,
+    /// Versions earlier, interrupted applies left behind (listed once per agent).
+    pub adoptable: Arc<AdoptionIndex>,
 }
 
 impl Configured {
     pub fn new(client: Client) -> Self {
         let generation = generation_of(client.api_version());
-        Configured { client, generation }
+        Configured { client, generation, adoptable: Arc::default() }
     }
 }
 

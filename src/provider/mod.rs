@@ -4,6 +4,7 @@
 //! - [`config`]: schema, static validation and resolution (with environment fallbacks).
 //! - [`handle`]: the configured client, shared by reference, set by `Configure`.
 
+pub mod adoption;
 pub mod config;
 pub mod handle;
 

@@ -330,7 +330,7 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
 
     // An earlier apply may have been killed after the service made this exact version: adopt
     // it rather than making a duplicate that nobody tracks.
-    let existing = match interruptible(ctx, c.client.find_by_creation_token(&agent, &token, deadline)).await {
+    let existing = match interruptible(ctx, c.adoptable.take(&c.client, &agent, &token, deadline)).await {
         Ok(v) => v,
         Err(e) => {
             resp.diagnostics.push(api_errors::diagnostic(&format!("look up earlier versions of agent {agent}"), &e));
