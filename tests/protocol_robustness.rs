@@ -256,6 +256,11 @@ fn debug_logs_name_the_rpc_and_type_but_never_values() {
         .with_writer(move || sink.clone())
         .finish();
     tracing::subscriber::with_default(subscriber, || {
+        // Other tests in this binary run on other threads without a subscriber; a callsite
+        // they register while this one's dispatcher is being set up can cache "never
+        // interested" (a flake seen in CI). Recompute every callsite's interest now that this
+        // thread's subscriber exists.
+        tracing::callsite::rebuild_interest_cache();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
