@@ -39,12 +39,22 @@ fn smoke_run_prints_every_ratio() {
         .expect("run scripts/bench.sh --smoke");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "bench.sh --smoke failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "bench.sh --smoke failed:\n{stdout}\n{stderr}"
+    );
 
-    assert!(stdout.contains("| metric | azureai | reference | ratio | target | met |"), "no results table:\n{stdout}");
+    assert!(
+        stdout.contains("| metric | azureai | reference | ratio | target | met |"),
+        "no results table:\n{stdout}"
+    );
     for name in RATIOS {
-        let value = ratio(&stdout, name).unwrap_or_else(|| panic!("no `RATIO {name}: <number>` line in:\n{stdout}"));
-        assert!(value.is_finite() && value > 0.0, "RATIO {name} = {value} is not a positive figure:\n{stdout}");
+        let value = ratio(&stdout, name)
+            .unwrap_or_else(|| panic!("no `RATIO {name}: <number>` line in:\n{stdout}"));
+        assert!(
+            value.is_finite() && value > 0.0,
+            "RATIO {name} = {value} is not a positive figure:\n{stdout}"
+        );
     }
 }
 

@@ -4,7 +4,9 @@
 mod resource_support;
 mod support;
 
-use resource_support::{BOTH, FAST, Gen, create_version_out_of_band, delete_version_out_of_band, wait_status};
+use resource_support::{
+    BOTH, FAST, Gen, create_version_out_of_band, delete_version_out_of_band, wait_status,
+};
 use serde_json::Value;
 use support::{Emulator, TerraformBin, Workspace, terraform_binaries};
 
@@ -57,18 +59,37 @@ output "first" {{
     ws.apply();
     let o = outputs(&ws);
     let all = o["all"]["value"].as_array().cloned().unwrap_or_default();
-    let listed: Vec<(&str, &str)> = all.iter().map(|v| (v["version"].as_str().unwrap(), v["image"].as_str().unwrap())).collect();
+    let listed: Vec<(&str, &str)> = all
+        .iter()
+        .map(|v| (v["version"].as_str().unwrap(), v["image"].as_str().unwrap()))
+        .collect();
     assert_eq!(
         listed,
-        [(v1.as_str(), "contosoacr.azurecr.io/listed:1"), (v2.as_str(), "contosoacr.azurecr.io/listed:2")],
+        [
+            (v1.as_str(), "contosoacr.azurecr.io/listed:1"),
+            (v2.as_str(), "contosoacr.azurecr.io/listed:2")
+        ],
         "{ctx}: {o:#}"
     );
     assert_eq!(all[0]["id"], format!("listed/{v1}"), "{ctx}");
     assert_eq!(all[0]["cpu"], "0.5", "{ctx}");
-    assert!(all[0]["created_at"].as_str().is_some_and(|s| s.ends_with('Z')), "{ctx}");
+    assert!(
+        all[0]["created_at"]
+            .as_str()
+            .is_some_and(|s| s.ends_with('Z')),
+        "{ctx}"
+    );
     assert_eq!(o["none"]["value"], serde_json::json!([]), "{ctx}");
-    assert_eq!(o["latest"]["value"], serde_json::json!([v2, "contosoacr.azurecr.io/listed:2", format!("listed/{v2}")]), "{ctx}");
-    assert_eq!(o["first"]["value"], serde_json::json!(["contosoacr.azurecr.io/listed:1", "0.5", "1Gi"]), "{ctx}");
+    assert_eq!(
+        o["latest"]["value"],
+        serde_json::json!([v2, "contosoacr.azurecr.io/listed:2", format!("listed/{v2}")]),
+        "{ctx}"
+    );
+    assert_eq!(
+        o["first"]["value"],
+        serde_json::json!(["contosoacr.azurecr.io/listed:1", "0.5", "1Gi"]),
+        "{ctx}"
+    );
 
     // A version that does not exist is an error, not an empty result.
     ws.write_main_tf(&format!(

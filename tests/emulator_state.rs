@@ -197,7 +197,10 @@ fn help_documents_every_option() {
         assert!(help.contains(opt), "--help lacks {opt}");
     }
     // The description says what the program is and where the test-control endpoints are.
-    assert!(help.contains("emulator of the Azure AI Foundry agents API"), "{help}");
+    assert!(
+        help.contains("emulator of the Azure AI Foundry agents API"),
+        "{help}"
+    );
     assert!(help.contains("/_emulator/"), "{help}");
 }
 

@@ -6,8 +6,8 @@ mod protocol_fake;
 
 use std::sync::Arc;
 
-use azureai::framework::codec;
 use azureai::framework::Value;
+use azureai::framework::codec;
 use azureai::proto::tfplugin5 as pb;
 use azureai::proto::tfplugin5::provider_server::Provider as _;
 use proptest::prelude::*;
@@ -124,4 +124,3 @@ async fn parallel_calls_do_not_interfere() {
         assert_eq!(state.get("id"), &Value::string(format!("id-{name}")));
     }
 }
-

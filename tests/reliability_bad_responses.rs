@@ -423,7 +423,14 @@ async fn read_keeps_an_unknown_status() {
 /// apply for minutes.
 #[tokio::test]
 async fn stop_interrupts_retry_back_off() {
-    let mock = Mock::start(vec![], Reply::Json(503, json!({"error": {"code": "server_error", "message": "down"}}))).await;
+    let mock = Mock::start(
+        vec![],
+        Reply::Json(
+            503,
+            json!({"error": {"code": "server_error", "message": "down"}}),
+        ),
+    )
+    .await;
     let opts = ClientOptions::new(mock.endpoint.clone(), Arc::new(StaticToken));
     assert_eq!(opts.retry, RetryPolicy::default());
     let handle = ProviderHandle::default();
@@ -440,15 +447,29 @@ async fn stop_interrupts_retry_back_off() {
     plan.set("timeouts", Value::Null);
     let resp = tokio::time::timeout(
         std::time::Duration::from_secs(30),
-        r.apply(&ctx, ApplyRequest { prior_state: Value::Null, planned_state: plan.clone(), config: plan, planned_private: vec![] }),
+        r.apply(
+            &ctx,
+            ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: plan.clone(),
+                config: plan,
+                planned_private: vec![],
+            },
+        ),
     )
     .await
     .expect("the create kept retrying for 30 s after Stop");
     let took = started.elapsed();
-    assert!(took < std::time::Duration::from_secs(5), "Stop took {took:?} to end the retries");
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "Stop took {took:?} to end the retries"
+    );
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].contains("interrupted"), "{}", errs[0]);
     assert!(resp.new_state.is_null(), "nothing was created");
-    assert!(mock.seen().iter().all(|s| s.method == "GET"), "no create may be sent after the lookup failed");
+    assert!(
+        mock.seen().iter().all(|s| s.method == "GET"),
+        "no create may be sent after the lookup failed"
+    );
 }

@@ -21,7 +21,9 @@ struct Case {
 }
 
 fn header<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    text.lines().map_while(|l| l.strip_prefix("# ")).find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
+    text.lines()
+        .map_while(|l| l.strip_prefix("# "))
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
 }
 
 fn corpus() -> Vec<Case> {
@@ -37,7 +39,11 @@ fn corpus() -> Vec<Case> {
         .map(|p| {
             let body = fs::read_to_string(&p).expect("corpus file");
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            let need = |k: &str| header(&body, k).unwrap_or_else(|| panic!("{name}: missing `# {k}:` header")).to_owned();
+            let need = |k: &str| {
+                header(&body, k)
+                    .unwrap_or_else(|| panic!("{name}: missing `# {k}:` header"))
+                    .to_owned()
+            };
             Case {
                 expect: need("expect"),
                 attribute: need("attribute"),
@@ -58,9 +64,14 @@ fn corpus() -> Vec<Case> {
 fn points_at(text: &str, summary: &str, attribute: &str) -> bool {
     let quoted = text
         .lines()
-        .filter(|l| l.trim_start().split_once(':').is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())))
+        .filter(|l| {
+            l.trim_start()
+                .split_once(':')
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        })
         .any(|l| l.contains(attribute));
-    let block_level = summary.starts_with("Missing required argument") || summary.starts_with("Insufficient");
+    let block_level =
+        summary.starts_with("Missing required argument") || summary.starts_with("Insufficient");
     quoted || (block_level && text.contains(attribute))
 }
 
@@ -74,12 +85,27 @@ fn run_corpus(tf: &TerraformBin) {
     let emu = Emulator::start(&["--provision-delay-ms", "100"]);
     let chunk = cases.len().div_ceil(WORKERS);
     let failures: Vec<String> = std::thread::scope(|scope| {
-        let workers: Vec<_> = cases.chunks(chunk).map(|part| scope.spawn(|| run_cases(tf, &emu, part))).collect();
-        workers.into_iter().flat_map(|w| w.join().expect("corpus worker")).collect()
+        let workers: Vec<_> = cases
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| run_cases(tf, &emu, part)))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("corpus worker"))
+            .collect()
     });
-    assert!(failures.is_empty(), "{} of {} cases failed ({tf}):\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed ({tf}):\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
     let stats = emu.stats();
-    assert_eq!(stats["writes"], 0, "invalid configurations reached the service: {stats}");
+    assert_eq!(
+        stats["writes"], 0,
+        "invalid configurations reached the service: {stats}"
+    );
 }
 
 /// Runs `cases` in one workspace; returns a description of each case that did not fail as
@@ -94,17 +120,27 @@ fn run_cases(tf: &TerraformBin, emu: &Emulator, cases: &[Case]) -> Vec<String> {
         let provider = if case.own_provider {
             String::new()
         } else {
-            format!("provider \"azureai\" {{\n  api_version = \"{}\"\n}}\n", case.api_version)
+            format!(
+                "provider \"azureai\" {{\n  api_version = \"{}\"\n}}\n",
+                case.api_version
+            )
         };
         ws.write_main_tf(&format!("{provider}{}", case.body));
-        let out = if case.plan_stage { ws.run(&["plan", "-input=false"]) } else { ws.run(&["validate"]) };
+        let out = if case.plan_stage {
+            ws.run(&["plan", "-input=false"])
+        } else {
+            ws.run(&["validate"])
+        };
         let text = out.combined();
         let problem = if out.code() == 0 {
             Some("command succeeded".to_owned())
         } else if !text.contains(&case.expect) {
             Some(format!("no {:?} in the output", case.expect))
         } else if !points_at(&text, &case.expect, &case.attribute) {
-            Some(format!("the diagnostic does not point at {:?}", case.attribute))
+            Some(format!(
+                "the diagnostic does not point at {:?}",
+                case.attribute
+            ))
         } else if text.contains("panicked") || text.contains("Plugin did not respond") {
             Some("the provider crashed".to_owned())
         } else {

@@ -19,8 +19,15 @@ struct StaticToken;
 
 #[async_trait::async_trait]
 impl TokenCredential for StaticToken {
-    async fn get_token(&self, _: &[&str], _: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
-        Ok(AccessToken::new("tok-consistency", azure_core::time::OffsetDateTime::now_utc() + time::Duration::hours(1)))
+    async fn get_token(
+        &self,
+        _: &[&str],
+        _: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        Ok(AccessToken::new(
+            "tok-consistency",
+            azure_core::time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ))
     }
 }
 
@@ -33,16 +40,35 @@ fn resource_for(mock: &Mock) -> HostedAgentVersion {
 }
 
 fn planned() -> Value {
-    let mut v = Value::object(SCHEMA.block.attributes.iter().map(|a| (a.name.clone(), Value::Null)));
+    let mut v = Value::object(
+        SCHEMA
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null)),
+    );
     v.set("agent_name", Value::string("bot"));
     v.set("image", Value::string("acr.azurecr.io/bot:v1"));
     v.set("cpu", Value::string("1"));
     v.set("memory", Value::string("2Gi"));
     v.set("force_delete", Value::Bool(false));
-    v.set("container_protocol_version", Value::List(vec![Value::object([("protocol", Value::string("responses")), ("version", Value::string("1.0.0"))])]));
+    v.set(
+        "container_protocol_version",
+        Value::List(vec![Value::object([
+            ("protocol", Value::string("responses")),
+            ("version", Value::string("1.0.0")),
+        ])]),
+    );
     v.set("tool", Value::List(vec![]));
     v.set("timeouts", Value::Null);
-    for k in ["id", "version", "status", "created_at", "instance_identity_principal_id", "instance_identity_client_id"] {
+    for k in [
+        "id",
+        "version",
+        "status",
+        "created_at",
+        "instance_identity_principal_id",
+        "instance_identity_client_id",
+    ] {
         v.set(k, Value::Unknown);
     }
     v
@@ -58,45 +84,92 @@ fn version_json(status: &str) -> serde_json::Value {
 }
 
 fn not_found() -> Reply {
-    Reply::Json(404, json!({"error": {"code": "not_found", "message": "no such version"}}))
+    Reply::Json(
+        404,
+        json!({"error": {"code": "not_found", "message": "no such version"}}),
+    )
 }
 
 #[tokio::test]
 async fn fresh_404s_are_waited_out_and_later_ones_drop_the_resource() {
     let mock = Mock::start(
         vec![
-            not_found(),                            // creation-token lookup: the agent does not exist yet
+            not_found(), // creation-token lookup: the agent does not exist yet
             Reply::Json(200, version_json("creating")), // POST
-            not_found(),                            // first poll: not readable yet
-            Reply::Json(200, version_json("active")),   // second poll
-            not_found(),                            // read right after create …
+            not_found(), // first poll: not readable yet
+            Reply::Json(200, version_json("active")), // second poll
+            not_found(), // read right after create …
             not_found(),
-            Reply::Json(200, version_json("active")),   // … until it is visible
-            not_found(),                            // read without fresh private state: gone
+            Reply::Json(200, version_json("active")), // … until it is visible
+            not_found(),                              // read without fresh private state: gone
         ],
-        Reply::Json(500, json!({"error": {"code": "server_error", "message": "script exhausted"}})),
+        Reply::Json(
+            500,
+            json!({"error": {"code": "server_error", "message": "script exhausted"}}),
+        ),
     )
     .await;
     let r = resource_for(&mock);
 
     let created = r
-        .apply(&Ctx::default(), ApplyRequest { prior_state: Value::Null, planned_state: planned(), config: planned(), planned_private: vec![] })
+        .apply(
+            &Ctx::default(),
+            ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: planned(),
+                config: planned(),
+                planned_private: vec![],
+            },
+        )
         .await;
     assert!(created.diagnostics.is_empty(), "{:?}", created.diagnostics);
     assert_eq!(created.new_state.get("status"), &Value::string("active"));
     assert_eq!(created.new_state.get("id"), &Value::string("bot/1"));
-    assert_eq!(created.new_state.get("instance_identity_principal_id"), &Value::string("p-1"));
-    assert!(!created.private.is_empty(), "create records when it happened");
+    assert_eq!(
+        created.new_state.get("instance_identity_principal_id"),
+        &Value::string("p-1")
+    );
+    assert!(
+        !created.private.is_empty(),
+        "create records when it happened"
+    );
 
-    let read = r.read(&Ctx::default(), ReadRequest { current_state: created.new_state.clone(), private: created.private.clone() }).await;
+    let read = r
+        .read(
+            &Ctx::default(),
+            ReadRequest {
+                current_state: created.new_state.clone(),
+                private: created.private.clone(),
+            },
+        )
+        .await;
     assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
-    assert_eq!(read.new_state.get("id"), &Value::string("bot/1"), "a 404 right after create must not drop the version");
+    assert_eq!(
+        read.new_state.get("id"),
+        &Value::string("bot/1"),
+        "a 404 right after create must not drop the version"
+    );
 
-    let gone = r.read(&Ctx::default(), ReadRequest { current_state: created.new_state.clone(), private: vec![] }).await;
+    let gone = r
+        .read(
+            &Ctx::default(),
+            ReadRequest {
+                current_state: created.new_state.clone(),
+                private: vec![],
+            },
+        )
+        .await;
     assert!(gone.diagnostics.is_empty(), "{:?}", gone.diagnostics);
-    assert!(gone.new_state.is_null(), "a 404 long after create means gone");
+    assert!(
+        gone.new_state.is_null(),
+        "a 404 long after create means gone"
+    );
 
-    let methods: Vec<String> = mock.seen().iter().map(|s| format!("{} {}", s.method, s.target.split('?').next().unwrap_or(""))).collect();
+    let methods: Vec<String> = mock
+        .seen()
+        .iter()
+        .map(|s| format!("{} {}", s.method, s.target.split('?').next().unwrap_or("")))
+        .collect();
     assert_eq!(
         methods,
         [
@@ -112,5 +185,11 @@ async fn fresh_404s_are_waited_out_and_later_ones_drop_the_resource() {
     );
     let post = &mock.seen()[1];
     let body: serde_json::Value = serde_json::from_str(&post.body).unwrap();
-    assert_eq!(body["metadata"]["terraform-creation-token"].as_str().map(str::len), Some(64), "{body}");
+    assert_eq!(
+        body["metadata"]["terraform-creation-token"]
+            .as_str()
+            .map(str::len),
+        Some(64),
+        "{body}"
+    );
 }

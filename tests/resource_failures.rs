@@ -6,7 +6,9 @@ mod resource_support;
 mod support;
 
 use resource_support::{FAST, Gen, live_versions, writes};
-use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_binaries, terraform_on_path};
+use support::{
+    Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_binaries, terraform_on_path,
+};
 
 fn config(api: Gen, image: &str, force_delete: bool) -> String {
     format!(
@@ -30,17 +32,28 @@ fn failed_image_is_tainted(tf: &TerraformBin) {
     let emu = Emulator::start(FAST);
     let ws = Workspace::builder(tf).emulator(&emu).build();
     let ctx = ws.describe();
-    ws.write_main_tf(&config(Gen::B, "contosoacr.azurecr.io/fail-bot:missing-1", false));
+    ws.write_main_tf(&config(
+        Gen::B,
+        "contosoacr.azurecr.io/fail-bot:missing-1",
+        false,
+    ));
     ws.init();
     let out = ws.try_apply();
-    assert_ne!(out.code(), 0, "{ctx}: a failed version applied cleanly:\n{out}");
+    assert_ne!(
+        out.code(),
+        0,
+        "{ctx}: a failed version applied cleanly:\n{out}"
+    );
     out.assert_contains("ImageError");
     out.assert_contains("AcrPull");
 
     // Not an orphan: the version is in state, tainted, and the next plan replaces it.
     let state = ws.show_json();
     let res = &state["values"]["root_module"]["resources"][0];
-    assert_eq!(res["address"], "azureai_hosted_agent_version.bot", "{ctx}: {state:#}");
+    assert_eq!(
+        res["address"], "azureai_hosted_agent_version.bot",
+        "{ctx}: {state:#}"
+    );
     assert_eq!(res["tainted"], true, "{ctx}: {state:#}");
     assert_eq!(res["values"]["status"], "failed", "{ctx}");
     let stored = live_versions(&emu, "fail-bot");
@@ -51,10 +64,18 @@ fn failed_image_is_tainted(tf: &TerraformBin) {
     plan.output.assert_contains("tainted");
 
     // Fixing the image replaces the failed version.
-    ws.write_main_tf(&config(Gen::B, "contosoacr.azurecr.io/fail-bot:1.0.0", false));
+    ws.write_main_tf(&config(
+        Gen::B,
+        "contosoacr.azurecr.io/fail-bot:1.0.0",
+        false,
+    ));
     ws.apply();
     let stored = live_versions(&emu, "fail-bot");
-    assert_eq!(stored.len(), 1, "{ctx}: failed version not cleaned up: {stored:?}");
+    assert_eq!(
+        stored.len(),
+        1,
+        "{ctx}: failed version not cleaned up: {stored:?}"
+    );
     assert_eq!(stored[0].1["status"], "active", "{ctx}");
 }
 
@@ -79,12 +100,20 @@ fn conflict_then_force_delete(tf: &TerraformBin, api: Gen) {
     emu.set_sessions("fail-bot", &version, 2);
 
     let out = ws.run(&["destroy", "-auto-approve", "-input=false"]);
-    assert_ne!(out.code(), 0, "{ctx}: delete with active sessions succeeded");
+    assert_ne!(
+        out.code(),
+        0,
+        "{ctx}: delete with active sessions succeeded"
+    );
     out.assert_contains("force_delete");
     out.assert_contains("active sessions");
     assert_eq!(live_versions(&emu, "fail-bot").len(), 1, "{ctx}");
     let values = ws.resource_values("azureai_hosted_agent_version.bot");
-    assert_eq!(values["version"], version.as_str(), "{ctx}: state kept after the refused delete");
+    assert_eq!(
+        values["version"],
+        version.as_str(),
+        "{ctx}: state kept after the refused delete"
+    );
 
     // force_delete is an in-place change: no new version, no API write.
     ws.write_main_tf(&config(api, "contosoacr.azurecr.io/fail-bot:1.0.0", true));
@@ -92,7 +121,11 @@ fn conflict_then_force_delete(tf: &TerraformBin, api: Gen) {
     ws.apply();
     assert_eq!(writes(&emu), before, "{ctx}");
     ws.destroy();
-    assert!(live_versions(&emu, "fail-bot").is_empty(), "{ctx}: {}", emu.state());
+    assert!(
+        live_versions(&emu, "fail-bot").is_empty(),
+        "{ctx}: {}",
+        emu.state()
+    );
 }
 
 #[test]

@@ -6,7 +6,10 @@
 mod resource_support;
 mod support;
 
-use resource_support::{BOTH, FAST, Gen, create_version_out_of_band, create_version_out_of_band_with, wait_status, writes};
+use resource_support::{
+    BOTH, FAST, Gen, create_version_out_of_band, create_version_out_of_band_with, wait_status,
+    writes,
+};
 use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_on_path};
 
 /// The configuration a user writes from the version's definition (as made by
@@ -47,23 +50,40 @@ fn import_round_trip(tf: &TerraformBin, api: Gen) {
     ws.write_main_tf(&hand_written(api, image));
     ws.init();
 
-    let out = ws.run(&["import", "-input=false", "azureai_hosted_agent_version.imported", "sdk-bot"]);
+    let out = ws.run(&[
+        "import",
+        "-input=false",
+        "azureai_hosted_agent_version.imported",
+        "sdk-bot",
+    ]);
     assert_ne!(out.code(), 0, "{ctx}: malformed id accepted");
     out.assert_contains("<agent_name>/<version>");
     out.assert_contains("my-agent/3");
 
-    let out = ws.run(&["import", "-input=false", "azureai_hosted_agent_version.imported", "sdk-bot/999"]);
+    let out = ws.run(&[
+        "import",
+        "-input=false",
+        "azureai_hosted_agent_version.imported",
+        "sdk-bot/999",
+    ]);
     assert_ne!(out.code(), 0, "{ctx}: missing version imported");
     out.assert_contains("not found");
 
     let before = writes(&emu);
-    ws.import("azureai_hosted_agent_version.imported", &format!("sdk-bot/{version}"));
+    ws.import(
+        "azureai_hosted_agent_version.imported",
+        &format!("sdk-bot/{version}"),
+    );
     let values = ws.resource_values("azureai_hosted_agent_version.imported");
     assert_eq!(values["id"], format!("sdk-bot/{version}"), "{ctx}");
     assert_eq!(values["image"], image, "{ctx}");
     assert_eq!(values["force_delete"], false, "{ctx}");
     let plan = ws.plan();
-    assert!(!plan.has_changes, "{ctx}: plan after import not empty:\n{}", plan.output);
+    assert!(
+        !plan.has_changes,
+        "{ctx}: plan after import not empty:\n{}",
+        plan.output
+    );
     assert_eq!(writes(&emu), before, "{ctx}: import wrote to the service");
 }
 
@@ -102,19 +122,38 @@ fn generate_config_out_round_trip() {
         ws.init();
         let out = ws.run(&["plan", "-input=false", "-generate-config-out=generated.tf"]);
         assert_eq!(out.code(), 0, "{ctx}: generate failed:\n{out}");
-        let generated = std::fs::read_to_string(ws.path().join("generated.tf")).expect("generated.tf");
+        let generated =
+            std::fs::read_to_string(ws.path().join("generated.tf")).expect("generated.tf");
         for key in top_level_keys(&generated) {
             assert!(
-                !["id", "version", "status", "created_at", "instance_identity_principal_id", "instance_identity_client_id"].contains(&key.as_str()),
+                ![
+                    "id",
+                    "version",
+                    "status",
+                    "created_at",
+                    "instance_identity_principal_id",
+                    "instance_identity_client_id"
+                ]
+                .contains(&key.as_str()),
                 "{ctx}: computed-only {key:?} in generated config:\n{generated}"
             );
         }
-        assert!(generated.contains("force_delete") && generated.contains("false"), "{ctx}: defaults explicit:\n{generated}");
-        assert!(generated.contains("container_protocol_version {"), "{ctx}:\n{generated}");
+        assert!(
+            generated.contains("force_delete") && generated.contains("false"),
+            "{ctx}: defaults explicit:\n{generated}"
+        );
+        assert!(
+            generated.contains("container_protocol_version {"),
+            "{ctx}:\n{generated}"
+        );
         ws.validate();
         ws.apply();
         let plan = ws.plan();
-        assert!(!plan.has_changes, "{ctx}: generated config does not plan empty:\n{generated}\n{}", plan.output);
+        assert!(
+            !plan.has_changes,
+            "{ctx}: generated config does not plan empty:\n{generated}\n{}",
+            plan.output
+        );
     }
 }
 
@@ -141,7 +180,8 @@ fn generated_config_leaves_sensitive_values_to_the_user() {
     let tf = terraform_on_path();
     let api = Gen::B;
     let emu = Emulator::start(FAST);
-    let version = create_version_out_of_band(&emu, api, "sdk-bot", "contosoacr.azurecr.io/sdk-bot:1");
+    let version =
+        create_version_out_of_band(&emu, api, "sdk-bot", "contosoacr.azurecr.io/sdk-bot:1");
     wait_status(&emu, "sdk-bot", &version, "active");
     let ws = Workspace::builder(&tf).emulator(&emu).build();
     ws.write_main_tf(&format!(
@@ -152,15 +192,28 @@ fn generated_config_leaves_sensitive_values_to_the_user() {
     let out = ws.run(&["plan", "-input=false", "-generate-config-out=generated.tf"]);
     assert_eq!(out.code(), 0, "generate failed:\n{out}");
     let generated = std::fs::read_to_string(ws.path().join("generated.tf")).expect("generated.tf");
-    assert!(!generated.contains("gpt-5-mini"), "a sensitive value was written out:\n{generated}");
+    assert!(
+        !generated.contains("gpt-5-mini"),
+        "a sensitive value was written out:\n{generated}"
+    );
     // Filling in the sensitive value makes the configuration plan empty.
     let filled: String = generated
         .lines()
-        .map(|l| if l.trim_start().starts_with("environment_variables") { "  environment_variables = { MODEL = \"gpt-5-mini\" }" } else { l })
+        .map(|l| {
+            if l.trim_start().starts_with("environment_variables") {
+                "  environment_variables = { MODEL = \"gpt-5-mini\" }"
+            } else {
+                l
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
     ws.write_file("generated.tf", &filled);
     ws.apply();
     let plan = ws.plan();
-    assert!(!plan.has_changes, "filled-in generated config does not plan empty:\n{filled}\n{}", plan.output);
+    assert!(
+        !plan.has_changes,
+        "filled-in generated config does not plan empty:\n{filled}\n{}",
+        plan.output
+    );
 }

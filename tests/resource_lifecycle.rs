@@ -53,47 +53,98 @@ fn lifecycle(tf: &TerraformBin, api: Gen) {
     let versions = live_versions(&emu, "orders-bot");
     assert_eq!(versions.len(), 1, "{ctx}: {versions:?}");
     let (number, stored) = &versions[0];
-    assert_eq!(image_of(stored), "contosoacr.azurecr.io/orders-bot:2026.01.01", "{ctx}");
+    assert_eq!(
+        image_of(stored),
+        "contosoacr.azurecr.io/orders-bot:2026.01.01",
+        "{ctx}"
+    );
     let def = &stored["definition"];
     assert_eq!(def["cpu"], "1.0", "{ctx}: sent as written");
     assert_eq!(def["memory"], "2048Mi", "{ctx}");
-    assert_eq!(def["environment_variables"], json!({"MODEL_DEPLOYMENT_NAME": "gpt-5-mini"}), "{ctx}");
-    let protocols = def.get("protocol_versions").or(def.get("container_protocol_versions")).unwrap();
-    assert_eq!(protocols, &json!([{"protocol": "responses", "version": api.protocol_version()}]), "{ctx}");
+    assert_eq!(
+        def["environment_variables"],
+        json!({"MODEL_DEPLOYMENT_NAME": "gpt-5-mini"}),
+        "{ctx}"
+    );
+    let protocols = def
+        .get("protocol_versions")
+        .or(def.get("container_protocol_versions"))
+        .unwrap();
+    assert_eq!(
+        protocols,
+        &json!([{"protocol": "responses", "version": api.protocol_version()}]),
+        "{ctx}"
+    );
     assert_eq!(stored["description"], "nightly build", "{ctx}");
     assert_eq!(stored["metadata"]["git_sha"], "9f2c1e0", "{ctx}");
-    let token = stored["metadata"]["terraform-creation-token"].as_str().unwrap_or_default();
+    let token = stored["metadata"]["terraform-creation-token"]
+        .as_str()
+        .unwrap_or_default();
     assert_eq!(token.len(), 64, "{ctx}: creation token stored: {stored}");
 
     let values = ws.resource_values("azureai_hosted_agent_version.bot");
     assert_eq!(values["id"], format!("orders-bot/{number}"), "{ctx}");
     assert_eq!(values["status"], "active", "{ctx}");
     assert_eq!(values["memory"], "2048Mi", "{ctx}");
-    assert_eq!(values["metadata"], json!({"git_sha": "9f2c1e0"}), "{ctx}: the token is hidden");
-    assert!(values["created_at"].as_str().unwrap_or_default().ends_with('Z'), "{ctx}: {values}");
+    assert_eq!(
+        values["metadata"],
+        json!({"git_sha": "9f2c1e0"}),
+        "{ctx}: the token is hidden"
+    );
+    assert!(
+        values["created_at"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with('Z'),
+        "{ctx}: {values}"
+    );
     if api == Gen::B {
-        assert!(values["instance_identity_principal_id"].as_str().is_some_and(|s| !s.is_empty()), "{ctx}: {values}");
+        assert!(
+            values["instance_identity_principal_id"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{ctx}: {values}"
+        );
     }
 
     // Second plan: empty, with no write to the service.
     let before = writes(&emu);
     let plan = ws.plan();
-    assert!(!plan.has_changes, "{ctx}: second plan not empty:\n{}", plan.output);
+    assert!(
+        !plan.has_changes,
+        "{ctx}: second plan not empty:\n{}",
+        plan.output
+    );
     assert_eq!(writes(&emu), before, "{ctx}: plan wrote");
 
     // Equivalent spellings of the same amounts: still nothing to do.
-    ws.write_main_tf(&config(api, "contosoacr.azurecr.io/orders-bot:2026.01.01").replace("\"2048Mi\"", "\"2Gi\"").replace("\"1.0\"", "\"1000m\""));
+    ws.write_main_tf(
+        &config(api, "contosoacr.azurecr.io/orders-bot:2026.01.01")
+            .replace("\"2048Mi\"", "\"2Gi\"")
+            .replace("\"1.0\"", "\"1000m\""),
+    );
     let plan = ws.plan();
-    assert!(!plan.has_changes, "{ctx}: 2Gi vs 2048Mi planned a change:\n{}", plan.output);
+    assert!(
+        !plan.has_changes,
+        "{ctx}: 2Gi vs 2048Mi planned a change:\n{}",
+        plan.output
+    );
 
     // force_delete only: an in-place update that calls nothing.
-    ws.write_main_tf(&config(api, "contosoacr.azurecr.io/orders-bot:2026.01.01").replace("  image ", "  force_delete = true\n  image "));
+    ws.write_main_tf(
+        &config(api, "contosoacr.azurecr.io/orders-bot:2026.01.01")
+            .replace("  image ", "  force_delete = true\n  image "),
+    );
     let plan = ws.plan();
     assert!(plan.has_changes, "{ctx}");
     plan.output.assert_contains("1 to change, 0 to destroy");
     let before = writes(&emu);
     ws.apply();
-    assert_eq!(writes(&emu), before, "{ctx}: force_delete change called the service");
+    assert_eq!(
+        writes(&emu),
+        before,
+        "{ctx}: force_delete change called the service"
+    );
 
     // New image: replace (a new version, the old one deleted).
     ws.write_main_tf(&config(api, "contosoacr.azurecr.io/orders-bot:2026.01.02"));
@@ -102,9 +153,17 @@ fn lifecycle(tf: &TerraformBin, api: Gen) {
     plan.output.assert_contains("must be replaced");
     ws.apply();
     let versions = live_versions(&emu, "orders-bot");
-    assert_eq!(versions.len(), 1, "{ctx}: old version not deleted: {versions:?}");
+    assert_eq!(
+        versions.len(),
+        1,
+        "{ctx}: old version not deleted: {versions:?}"
+    );
     assert_ne!(&versions[0].0, number, "{ctx}: a new version number");
-    assert_eq!(image_of(&versions[0].1), "contosoacr.azurecr.io/orders-bot:2026.01.02", "{ctx}");
+    assert_eq!(
+        image_of(&versions[0].1),
+        "contosoacr.azurecr.io/orders-bot:2026.01.02",
+        "{ctx}"
+    );
     assert!(!ws.plan().has_changes, "{ctx}");
 
     // Deleted behind Terraform's back: the plan recreates it.
@@ -117,7 +176,11 @@ fn lifecycle(tf: &TerraformBin, api: Gen) {
 
     // Destroy removes it.
     ws.destroy();
-    assert!(live_versions(&emu, "orders-bot").is_empty(), "{ctx}: {}", emu.state());
+    assert!(
+        live_versions(&emu, "orders-bot").is_empty(),
+        "{ctx}: {}",
+        emu.state()
+    );
 }
 
 // One test per Terraform version and generation, so they run side by side (Terraform spends

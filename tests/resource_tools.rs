@@ -67,13 +67,25 @@ fn tools_round_trip(tf: &TerraformBin) {
         "{ctx}"
     );
     let plan = ws.plan();
-    assert!(!plan.has_changes, "{ctx}: plan after apply not empty:\n{}", plan.output);
+    assert!(
+        !plan.has_changes,
+        "{ctx}: plan after apply not empty:\n{}",
+        plan.output
+    );
 
     // Forget and re-import: every tool field is read back.
-    ws.run(&["state", "rm", "azureai_hosted_agent_version.tools"]).assert_success();
-    ws.import("azureai_hosted_agent_version.tools", &format!("tool-bot/{number}"));
+    ws.run(&["state", "rm", "azureai_hosted_agent_version.tools"])
+        .assert_success();
+    ws.import(
+        "azureai_hosted_agent_version.tools",
+        &format!("tool-bot/{number}"),
+    );
     let plan = ws.plan();
-    assert!(!plan.has_changes, "{ctx}: plan after import not empty:\n{}", plan.output);
+    assert!(
+        !plan.has_changes,
+        "{ctx}: plan after import not empty:\n{}",
+        plan.output
+    );
 
     // The same configuration under api_version v1 is refused at plan, naming the tool block.
     ws.write_main_tf(&format!("{}{CONFIG}", Gen::B.provider_block()));

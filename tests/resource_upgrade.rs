@@ -40,7 +40,11 @@ resource "azureai_hosted_agent_version" "bot" {{
     ws.init();
     // A state file as the version 0 schema wrote it. terraform_version is the oldest Terraform
     // under test, so neither version refuses the file as "written by a newer Terraform".
-    let sensitive_paths = if tf.is_1_0() { json!([]) } else { json!([[{"type": "get_attr", "value": "environment_variables"}]]) };
+    let sensitive_paths = if tf.is_1_0() {
+        json!([])
+    } else {
+        json!([[{"type": "get_attr", "value": "environment_variables"}]])
+    };
     let state = json!({
         "version": 4,
         "terraform_version": "1.0.3",
@@ -76,20 +80,43 @@ resource "azureai_hosted_agent_version" "bot" {{
             }]
         }]
     });
-    ws.write_file("terraform.tfstate", &serde_json::to_string_pretty(&state).unwrap());
+    ws.write_file(
+        "terraform.tfstate",
+        &serde_json::to_string_pretty(&state).unwrap(),
+    );
 
     let before = writes(&emu);
     // Without refresh, the plan compares the configuration with the upgraded state alone, so
     // an upgrade that missed a field shows up as a change (a read would paper over it).
-    let out = ws.run(&["plan", "-refresh=false", "-input=false", "-detailed-exitcode"]);
-    assert_eq!(out.code(), 0, "{ctx}: upgraded v0 state does not plan empty without refresh:\n{out}");
+    let out = ws.run(&[
+        "plan",
+        "-refresh=false",
+        "-input=false",
+        "-detailed-exitcode",
+    ]);
+    assert_eq!(
+        out.code(),
+        0,
+        "{ctx}: upgraded v0 state does not plan empty without refresh:\n{out}"
+    );
     let plan = ws.plan();
-    assert!(!plan.has_changes, "{ctx}: upgraded v0 state does not plan empty:\n{}", plan.output);
+    assert!(
+        !plan.has_changes,
+        "{ctx}: upgraded v0 state does not plan empty:\n{}",
+        plan.output
+    );
     // Store the upgraded state, then check what was written.
-    ws.run(&["apply", "-refresh-only", "-auto-approve", "-input=false"]).assert_success();
-    assert_eq!(writes(&emu), before, "{ctx}: an upgrade must not touch the service");
-    let stored: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(ws.path().join("terraform.tfstate")).unwrap()).unwrap();
+    ws.run(&["apply", "-refresh-only", "-auto-approve", "-input=false"])
+        .assert_success();
+    assert_eq!(
+        writes(&emu),
+        before,
+        "{ctx}: an upgrade must not touch the service"
+    );
+    let stored: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("terraform.tfstate")).unwrap(),
+    )
+    .unwrap();
     let instance = &stored["resources"][0]["instances"][0];
     assert_eq!(instance["schema_version"], 1, "{ctx}: {instance:#}");
     assert_eq!(instance["attributes"]["cpu"], "0.5", "{ctx}");
@@ -99,7 +126,12 @@ resource "azureai_hosted_agent_version" "bot" {{
         json!([{"protocol": "responses", "version": "1.0.0"}]),
         "{ctx}"
     );
-    assert!(instance["attributes"].get("container_protocol_versions").is_none(), "{ctx}");
+    assert!(
+        instance["attributes"]
+            .get("container_protocol_versions")
+            .is_none(),
+        "{ctx}"
+    );
 }
 
 #[test]

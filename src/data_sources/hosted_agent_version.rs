@@ -11,7 +11,8 @@ use tokio::time::Instant;
 use super::{is_live, sort_key};
 use crate::domain::rules;
 use crate::framework::{
-    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, ReadDataRequest, ReadDataResponse, Schema, Type, Value,
+    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, ReadDataRequest, ReadDataResponse,
+    Schema, Type, Value,
 };
 use crate::provider::ProviderHandle;
 use crate::resources::api_errors;
@@ -35,7 +36,10 @@ const COPIED: &[&str] = &[
 ];
 
 static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
-    let protocol = Type::Object(BTreeMap::from([("protocol".to_owned(), Type::String), ("version".to_owned(), Type::String)]));
+    let protocol = Type::Object(BTreeMap::from([
+        ("protocol".to_owned(), Type::String),
+        ("version".to_owned(), Type::String),
+    ]));
     let s = |name: &str, md: &str| Attribute::string(name).computed().description(md);
     Schema::new(
         0,
@@ -92,7 +96,10 @@ impl DataSource for HostedAgentVersionData {
     }
 
     async fn read(&self, _ctx: &Ctx, req: ReadDataRequest) -> ReadDataResponse {
-        let mut resp = ReadDataResponse { state: req.config.clone(), diagnostics: self.validate(&req.config) };
+        let mut resp = ReadDataResponse {
+            state: req.config.clone(),
+            diagnostics: self.validate(&req.config),
+        };
         if resp.diagnostics.has_errors() {
             return resp;
         }
@@ -103,15 +110,28 @@ impl DataSource for HostedAgentVersionData {
                 return resp;
             }
         };
-        let Some(agent) = req.config.get("agent_name").as_str() else { return resp };
+        let Some(agent) = req.config.get("agent_name").as_str() else {
+            return resp;
+        };
         let deadline = Instant::now() + READ_TIMEOUT;
         let found = match req.config.get("version").as_str() {
-            Some(version) => match configured.client.get_version(agent, version, deadline).await {
+            Some(version) => match configured
+                .client
+                .get_version(agent, version, deadline)
+                .await
+            {
                 Ok(v) if is_live(&v) => Ok(v),
-                Ok(_) => Err(format!("Version {version} of agent {agent:?} is being deleted.")),
-                Err(e) if e.is_not_found() => Err(format!("Agent {agent:?} has no version {version:?} in this project.")),
+                Ok(_) => Err(format!(
+                    "Version {version} of agent {agent:?} is being deleted."
+                )),
+                Err(e) if e.is_not_found() => Err(format!(
+                    "Agent {agent:?} has no version {version:?} in this project."
+                )),
                 Err(e) => {
-                    resp.diagnostics.push(api_errors::diagnostic(&format!("read hosted agent version {agent}/{version}"), &e));
+                    resp.diagnostics.push(api_errors::diagnostic(
+                        &format!("read hosted agent version {agent}/{version}"),
+                        &e,
+                    ));
                     return resp;
                 }
             },
@@ -121,9 +141,14 @@ impl DataSource for HostedAgentVersionData {
                     .filter(|v| is_live(v) && !v.version.starts_with("draft-"))
                     .max_by_key(sort_key)
                     .ok_or_else(|| format!("Agent {agent:?} has no versions in this project.")),
-                Err(e) if e.is_not_found() => Err(format!("Agent {agent:?} does not exist in this project.")),
+                Err(e) if e.is_not_found() => {
+                    Err(format!("Agent {agent:?} does not exist in this project."))
+                }
                 Err(e) => {
-                    resp.diagnostics.push(api_errors::diagnostic(&format!("list the versions of hosted agent {agent}"), &e));
+                    resp.diagnostics.push(api_errors::diagnostic(
+                        &format!("list the versions of hosted agent {agent}"),
+                        &e,
+                    ));
                     return resp;
                 }
             },
@@ -131,7 +156,8 @@ impl DataSource for HostedAgentVersionData {
         let v = match found {
             Ok(v) => v,
             Err(detail) => {
-                resp.diagnostics.error("Hosted agent version not found", detail);
+                resp.diagnostics
+                    .error("Hosted agent version not found", detail);
                 return resp;
             }
         };
@@ -140,7 +166,10 @@ impl DataSource for HostedAgentVersionData {
             resp.state.set(name, full.get(name).clone());
         }
         resp.state.set("version", Value::string(v.version.clone()));
-        resp.state.set("container_protocol_versions", full.get("container_protocol_version").clone());
+        resp.state.set(
+            "container_protocol_versions",
+            full.get("container_protocol_version").clone(),
+        );
         resp
     }
 }

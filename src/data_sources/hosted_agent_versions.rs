@@ -9,7 +9,8 @@ use tokio::time::Instant;
 use super::{is_live, sort_key, summary, summary_type};
 use crate::domain::rules;
 use crate::framework::{
-    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, ReadDataRequest, ReadDataResponse, Schema, Type, Value,
+    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, ReadDataRequest, ReadDataResponse,
+    Schema, Type, Value,
 };
 use crate::provider::ProviderHandle;
 use crate::resources::api_errors;
@@ -58,7 +59,10 @@ impl DataSource for HostedAgentVersions {
     }
 
     async fn read(&self, _ctx: &Ctx, req: ReadDataRequest) -> ReadDataResponse {
-        let mut resp = ReadDataResponse { state: req.config.clone(), diagnostics: self.validate(&req.config) };
+        let mut resp = ReadDataResponse {
+            state: req.config.clone(),
+            diagnostics: self.validate(&req.config),
+        };
         if resp.diagnostics.has_errors() {
             return resp;
         }
@@ -69,20 +73,26 @@ impl DataSource for HostedAgentVersions {
                 return resp;
             }
         };
-        let Some(agent) = req.config.get("agent_name").as_str() else { return resp };
+        let Some(agent) = req.config.get("agent_name").as_str() else {
+            return resp;
+        };
         let deadline = Instant::now() + READ_TIMEOUT;
         let versions = match configured.client.list_versions(agent, deadline).await {
             Ok(v) => v,
             Err(e) if e.is_not_found() => Vec::new(),
             Err(e) => {
-                resp.diagnostics.push(api_errors::diagnostic(&format!("list the versions of hosted agent {agent}"), &e));
+                resp.diagnostics.push(api_errors::diagnostic(
+                    &format!("list the versions of hosted agent {agent}"),
+                    &e,
+                ));
                 return resp;
             }
         };
         let mut live: Vec<_> = versions.into_iter().filter(is_live).collect();
         live.sort_by_key(sort_key);
         resp.state.set("id", Value::string(agent));
-        resp.state.set("versions", Value::List(live.iter().map(summary).collect()));
+        resp.state
+            .set("versions", Value::List(live.iter().map(summary).collect()));
         resp
     }
 }

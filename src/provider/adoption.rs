@@ -51,7 +51,10 @@ impl AdoptionIndex {
                 Ok(Mutex::new(index_by_token(versions)))
             })
             .await?;
-        Ok(by_token.lock().unwrap_or_else(|p| p.into_inner()).remove(token))
+        Ok(by_token
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(token))
     }
 }
 
@@ -60,7 +63,12 @@ impl AdoptionIndex {
 fn index_by_token(versions: Vec<AgentVersion>) -> HashMap<String, AgentVersion> {
     versions
         .into_iter()
-        .filter(|v| !matches!(v.status, Some(VersionStatus::Deleting | VersionStatus::Deleted)))
+        .filter(|v| {
+            !matches!(
+                v.status,
+                Some(VersionStatus::Deleting | VersionStatus::Deleted)
+            )
+        })
         .filter_map(|v| Some((v.creation_token()?.to_owned(), v)))
         .collect()
 }
@@ -92,7 +100,11 @@ mod tests {
             version(3, Some("t3"), "deleting"),
             version(4, Some("t1"), "creating"),
         ]);
-        assert_eq!(index.len(), 1, "untokened and deleting versions are not adoptable: {index:?}");
+        assert_eq!(
+            index.len(),
+            1,
+            "untokened and deleting versions are not adoptable: {index:?}"
+        );
         assert_eq!(index["t1"].version, "4");
     }
 }

@@ -14,7 +14,13 @@ pub const ENV_TENANT_ID: &str = "AZURE_TENANT_ID";
 pub const ENV_CLIENT_ID: &str = "AZURE_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
 
-const AUTH_METHODS: &[&str] = &["default", "client_secret", "workload_identity", "managed_identity", "azure_cli"];
+const AUTH_METHODS: &[&str] = &[
+    "default",
+    "client_secret",
+    "workload_identity",
+    "managed_identity",
+    "azure_cli",
+];
 
 pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     Schema::new(
@@ -71,7 +77,12 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// Parses and checks an endpoint; errors name `source` (the attribute or the variable).
-fn check_endpoint(raw: &str, source: &str, diags: &mut Diagnostics, at: Option<AttrPath>) -> Option<Url> {
+fn check_endpoint(
+    raw: &str,
+    source: &str,
+    diags: &mut Diagnostics,
+    at: Option<AttrPath>,
+) -> Option<Url> {
     let mut error = |summary: &str, detail: String| {
         let d = crate::framework::Diagnostic::error(summary, detail);
         diags.push(match &at {
@@ -83,12 +94,18 @@ fn check_endpoint(raw: &str, source: &str, diags: &mut Diagnostics, at: Option<A
     let url = match Url::parse(raw.trim()) {
         Ok(u) => u,
         Err(e) => {
-            error("Invalid endpoint", format!("{source} is not a URL ({e}); expected the project endpoint, {example}."));
+            error(
+                "Invalid endpoint",
+                format!("{source} is not a URL ({e}); expected the project endpoint, {example}."),
+            );
             return None;
         }
     };
     if url.host_str().is_none_or(str::is_empty) || url.cannot_be_a_base() {
-        error("Invalid endpoint", format!("{source} has no host; expected the project endpoint, {example}."));
+        error(
+            "Invalid endpoint",
+            format!("{source} has no host; expected the project endpoint, {example}."),
+        );
         return None;
     }
     match url.scheme() {
@@ -104,12 +121,18 @@ fn check_endpoint(raw: &str, source: &str, diags: &mut Diagnostics, at: Option<A
             return None;
         }
         other => {
-            error("Invalid endpoint", format!("{source} has scheme {other:?}; use https://, {example}."));
+            error(
+                "Invalid endpoint",
+                format!("{source} has scheme {other:?}; use https://, {example}."),
+            );
             return None;
         }
     }
     if url.query().is_some() || url.fragment().is_some() {
-        error("Invalid endpoint", format!("{source} must not contain a query string or fragment; {example}."));
+        error(
+            "Invalid endpoint",
+            format!("{source} must not contain a query string or fragment; {example}."),
+        );
         return None;
     }
     Some(url)
@@ -138,7 +161,10 @@ fn check_auth_method(raw: &str, diags: &mut Diagnostics) -> bool {
     diags.error_at(
         path("auth_method"),
         "Unsupported auth_method",
-        format!("{raw:?} is not an authentication method. Allowed: {}.", AUTH_METHODS.join(", ")),
+        format!(
+            "{raw:?} is not an authentication method. Allowed: {}.",
+            AUTH_METHODS.join(", ")
+        ),
     );
     false
 }
@@ -173,9 +199,20 @@ pub fn validate(config: &Value) -> Diagnostics {
 
 /// Resolves the block plus environment fallbacks (`env` is a lookup, so tests need not touch
 /// the process environment).
-pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<ProviderSettings, Diagnostics> {
+pub fn resolve(
+    config: &Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ProviderSettings, Diagnostics> {
     let mut diags = Diagnostics::new();
-    for name in ["endpoint", "api_version", "auth_method", "tenant_id", "client_id", "client_secret", "foundry_features"] {
+    for name in [
+        "endpoint",
+        "api_version",
+        "auth_method",
+        "tenant_id",
+        "client_id",
+        "client_secret",
+        "foundry_features",
+    ] {
         if config.get(name).is_unknown() {
             diags.error_at(
                 path(name),
@@ -194,7 +231,12 @@ pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<P
 
     let endpoint = match (attr("endpoint"), env(ENV_ENDPOINT)) {
         (Some(e), _) => check_endpoint(&e, "endpoint", &mut diags, Some(path("endpoint"))),
-        (None, Some(e)) => check_endpoint(&e, &format!("The {ENV_ENDPOINT} environment variable"), &mut diags, None),
+        (None, Some(e)) => check_endpoint(
+            &e,
+            &format!("The {ENV_ENDPOINT} environment variable"),
+            &mut diags,
+            None,
+        ),
         (None, None) => {
             diags.error(
                 "Missing project endpoint",
@@ -213,17 +255,27 @@ pub fn resolve(config: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<P
         check_foundry_features(&f, &mut diags);
     }
     let method = attr("auth_method").unwrap_or_else(|| {
-        if attr("client_secret").is_some() { "client_secret".to_owned() } else { "default".to_owned() }
+        if attr("client_secret").is_some() {
+            "client_secret".to_owned()
+        } else {
+            "default".to_owned()
+        }
     });
-    let auth = if check_auth_method(&method, &mut diags) { auth_selection(&method, &attr, &env, &mut diags) } else { None };
+    let auth = if check_auth_method(&method, &mut diags) {
+        auth_selection(&method, &attr, &env, &mut diags)
+    } else {
+        None
+    };
 
     match (endpoint, api_version, auth) {
-        (Some(endpoint), Some(api_version), Some(auth)) if !diags.has_errors() => Ok(ProviderSettings {
-            endpoint,
-            api_version,
-            auth,
-            foundry_features: attr("foundry_features").filter(|f| !f.is_empty()),
-        }),
+        (Some(endpoint), Some(api_version), Some(auth)) if !diags.has_errors() => {
+            Ok(ProviderSettings {
+                endpoint,
+                api_version,
+                auth,
+                foundry_features: attr("foundry_features").filter(|f| !f.is_empty()),
+            })
+        }
         _ => Err(diags),
     }
 }
@@ -252,14 +304,20 @@ fn auth_selection(
             let tenant = need("tenant_id", ENV_TENANT_ID);
             let client = need("client_id", ENV_CLIENT_ID);
             let secret = need("client_secret", ENV_CLIENT_SECRET);
-            Some(AuthSelection::ClientSecret { tenant_id: tenant?, client_id: client?, secret: Secret::new(secret?) })
+            Some(AuthSelection::ClientSecret {
+                tenant_id: tenant?,
+                client_id: client?,
+                secret: Secret::new(secret?),
+            })
         }
         "workload_identity" => Some(AuthSelection::WorkloadIdentity {
             tenant_id: attr("tenant_id"),
             client_id: attr("client_id"),
             token_file_path: None,
         }),
-        "managed_identity" => Some(AuthSelection::ManagedIdentity { client_id: attr("client_id") }),
+        "managed_identity" => Some(AuthSelection::ManagedIdentity {
+            client_id: attr("client_id"),
+        }),
         "azure_cli" => Some(AuthSelection::AzureCli),
         _ => None,
     }
@@ -271,8 +329,12 @@ mod tests {
     use crate::framework::Severity;
 
     fn cfg(pairs: &[(&str, Value)]) -> Value {
-        let mut m: std::collections::BTreeMap<String, Value> =
-            SCHEMA.block.attributes.iter().map(|a| (a.name.clone(), Value::Null)).collect();
+        let mut m: std::collections::BTreeMap<String, Value> = SCHEMA
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .collect();
         for (k, v) in pairs {
             m.insert((*k).to_owned(), v.clone());
         }
@@ -282,47 +344,97 @@ mod tests {
         None
     }
     fn paths(d: &Diagnostics) -> Vec<String> {
-        d.iter().map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default()).collect()
+        d.iter()
+            .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
+            .collect()
     }
 
     #[test]
     fn endpoint_from_config_or_env_else_an_error_naming_both() {
         let err = resolve(&cfg(&[]), &no_env).unwrap_err();
         let d = &err.0[0];
-        assert!(d.detail.contains("endpoint") && d.detail.contains(ENV_ENDPOINT), "{}", d.detail);
+        assert!(
+            d.detail.contains("endpoint") && d.detail.contains(ENV_ENDPOINT),
+            "{}",
+            d.detail
+        );
 
-        let env = |k: &str| (k == ENV_ENDPOINT).then(|| "http://127.0.0.1:9/api/projects/demo".to_owned());
+        let env = |k: &str| {
+            (k == ENV_ENDPOINT).then(|| "http://127.0.0.1:9/api/projects/demo".to_owned())
+        };
         let s = resolve(&cfg(&[]), &env).unwrap();
         assert_eq!(s.endpoint.as_str(), "http://127.0.0.1:9/api/projects/demo");
         assert_eq!(s.api_version, ApiVersion::V1);
         assert!(matches!(s.auth, AuthSelection::Default));
 
-        let s = resolve(&cfg(&[("endpoint", Value::string("https://a.services.ai.azure.com/api/projects/p"))]), &env).unwrap();
-        assert_eq!(s.endpoint.host_str(), Some("a.services.ai.azure.com"), "config wins over env");
+        let s = resolve(
+            &cfg(&[(
+                "endpoint",
+                Value::string("https://a.services.ai.azure.com/api/projects/p"),
+            )]),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            s.endpoint.host_str(),
+            Some("a.services.ai.azure.com"),
+            "config wins over env"
+        );
     }
 
     #[test]
     fn plain_http_only_for_loopback() {
-        for ok in ["http://localhost:8080/api/projects/x", "http://127.0.0.2/x", "http://[::1]:1/x", "https://example.com/x"] {
-            assert!(validate(&cfg(&[("endpoint", Value::string(ok))])).is_empty(), "{ok}");
+        for ok in [
+            "http://localhost:8080/api/projects/x",
+            "http://127.0.0.2/x",
+            "http://[::1]:1/x",
+            "https://example.com/x",
+        ] {
+            assert!(
+                validate(&cfg(&[("endpoint", Value::string(ok))])).is_empty(),
+                "{ok}"
+            );
         }
-        for bad in ["http://example.com/x", "http://10.0.0.1/x", "ftp://localhost/x", "not a url", "https://h/x?y=1", "http://127.0.0.1.example.com/"] {
+        for bad in [
+            "http://example.com/x",
+            "http://10.0.0.1/x",
+            "ftp://localhost/x",
+            "not a url",
+            "https://h/x?y=1",
+            "http://127.0.0.1.example.com/",
+        ] {
             let d = validate(&cfg(&[("endpoint", Value::string(bad))]));
             assert_eq!(paths(&d), ["endpoint"], "{bad}");
         }
         let env = |k: &str| (k == ENV_ENDPOINT).then(|| "http://example.com/x".to_owned());
         let err = resolve(&cfg(&[]), &env).unwrap_err();
-        assert!(err.0[0].detail.contains(ENV_ENDPOINT), "{}", err.0[0].detail);
+        assert!(
+            err.0[0].detail.contains(ENV_ENDPOINT),
+            "{}",
+            err.0[0].detail
+        );
     }
 
     #[test]
     fn api_version_values() {
-        assert!(validate(&cfg(&[("api_version", Value::string("2025-11-15-preview"))])).is_empty());
-        let d = validate(&cfg(&[("api_version", Value::string("2025-05-15-preview"))]));
+        assert!(
+            validate(&cfg(&[(
+                "api_version",
+                Value::string("2025-11-15-preview")
+            )]))
+            .is_empty()
+        );
+        let d = validate(&cfg(&[(
+            "api_version",
+            Value::string("2025-05-15-preview"),
+        )]));
         assert_eq!(paths(&d), ["api_version"]);
         assert!(d.0[0].detail.contains("\"v1\"") && d.0[0].detail.contains("2025-11-15-preview"));
         let s = resolve(
-            &cfg(&[("endpoint", Value::string("https://h/p")), ("api_version", Value::string("2025-11-15-preview"))]),
+            &cfg(&[
+                ("endpoint", Value::string("https://h/p")),
+                ("api_version", Value::string("2025-11-15-preview")),
+            ]),
             &no_env,
         )
         .unwrap();
@@ -331,7 +443,11 @@ mod tests {
 
     #[test]
     fn unknown_values_pass_validation_but_not_configure() {
-        let c = cfg(&[("endpoint", Value::Unknown), ("api_version", Value::Unknown), ("auth_method", Value::Unknown)]);
+        let c = cfg(&[
+            ("endpoint", Value::Unknown),
+            ("api_version", Value::Unknown),
+            ("auth_method", Value::Unknown),
+        ]);
         assert!(validate(&c).is_empty());
         let err = resolve(&c, &no_env).unwrap_err();
         assert_eq!(paths(&err), ["endpoint", "api_version", "auth_method"]);
@@ -339,7 +455,10 @@ mod tests {
 
     #[test]
     fn client_secret_needs_all_three_from_config_or_env() {
-        let base = [("endpoint", Value::string("https://h/p")), ("auth_method", Value::string("client_secret"))];
+        let base = [
+            ("endpoint", Value::string("https://h/p")),
+            ("auth_method", Value::string("client_secret")),
+        ];
         let err = resolve(&cfg(&base), &no_env).unwrap_err();
         assert_eq!(paths(&err), ["tenant_id", "client_id", "client_secret"]);
         assert!(err.0[2].detail.contains(ENV_CLIENT_SECRET));
@@ -351,8 +470,13 @@ mod tests {
         let mut with_client = base.to_vec();
         with_client.push(("client_id", Value::string("c")));
         let s = resolve(&cfg(&with_client), &env).unwrap();
-        assert!(matches!(&s.auth, AuthSelection::ClientSecret { tenant_id, client_id, .. } if tenant_id == "t" && client_id == "c"));
-        assert!(!format!("{s:?}").contains("s3cr3t-value"), "secrets never in Debug output");
+        assert!(
+            matches!(&s.auth, AuthSelection::ClientSecret { tenant_id, client_id, .. } if tenant_id == "t" && client_id == "c")
+        );
+        assert!(
+            !format!("{s:?}").contains("s3cr3t-value"),
+            "secrets never in Debug output"
+        );
     }
 
     #[test]
@@ -367,21 +491,33 @@ mod tests {
             &no_env,
         )
         .unwrap();
-        assert!(matches!(s.auth, AuthSelection::ClientSecret { .. }), "a configured secret selects client_secret");
+        assert!(
+            matches!(s.auth, AuthSelection::ClientSecret { .. }),
+            "a configured secret selects client_secret"
+        );
         let d = validate(&cfg(&[("auth_method", Value::string("password"))]));
         assert_eq!(paths(&d), ["auth_method"]);
         assert!(d.0[0].detail.contains("managed_identity"));
         let s = resolve(
-            &cfg(&[("endpoint", Value::string("https://h/p")), ("auth_method", Value::string("managed_identity")), ("client_id", Value::string("u"))]),
+            &cfg(&[
+                ("endpoint", Value::string("https://h/p")),
+                ("auth_method", Value::string("managed_identity")),
+                ("client_id", Value::string("u")),
+            ]),
             &no_env,
         )
         .unwrap();
-        assert!(matches!(s.auth, AuthSelection::ManagedIdentity { client_id: Some(ref c) } if c == "u"));
+        assert!(
+            matches!(s.auth, AuthSelection::ManagedIdentity { client_id: Some(ref c) } if c == "u")
+        );
     }
 
     #[test]
     fn foundry_features_must_be_a_header_value() {
-        let d = validate(&cfg(&[("foundry_features", Value::string("Hosted\nAgents"))]));
+        let d = validate(&cfg(&[(
+            "foundry_features",
+            Value::string("Hosted\nAgents"),
+        )]));
         assert_eq!(paths(&d), ["foundry_features"]);
         assert!(d.iter().all(|d| d.severity == Severity::Error));
     }

@@ -24,7 +24,11 @@ pub struct Configured {
 impl Configured {
     pub fn new(client: Client) -> Self {
         let generation = generation_of(client.api_version());
-        Configured { client, generation, adoptable: Arc::default() }
+        Configured {
+            client,
+            generation,
+            adoptable: Arc::default(),
+        }
     }
 }
 

@@ -91,13 +91,21 @@ impl Provider for AzureAiProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(crate::resources::hosted_agent_version::HostedAgentVersion::new(self.handle()))]
+        vec![Arc::new(
+            crate::resources::hosted_agent_version::HostedAgentVersion::new(self.handle()),
+        )]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![
-            Arc::new(crate::data_sources::hosted_agent_versions::HostedAgentVersions::new(self.handle())),
-            Arc::new(crate::data_sources::hosted_agent_version::HostedAgentVersionData::new(self.handle())),
+            Arc::new(
+                crate::data_sources::hosted_agent_versions::HostedAgentVersions::new(self.handle()),
+            ),
+            Arc::new(
+                crate::data_sources::hosted_agent_version::HostedAgentVersionData::new(
+                    self.handle(),
+                ),
+            ),
         ]
     }
 }

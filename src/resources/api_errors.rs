@@ -16,14 +16,24 @@ pub fn diagnostic(operation: &str, e: &Error) -> Diagnostic {
         ErrorKind::Forbidden => {
             "The identity needs the \"Azure AI User\" (or \"Foundry Project Manager\") role on the project."
         }
-        ErrorKind::Throttled => "The service kept throttling after the provider's retries. Run again later or lower -parallelism.",
+        ErrorKind::Throttled => {
+            "The service kept throttling after the provider's retries. Run again later or lower -parallelism."
+        }
         ErrorKind::Server | ErrorKind::Transport => {
             "The provider retried with back-off before giving up. Run again; quote the request id if it persists."
         }
-        ErrorKind::Timeout => "The operation did not finish within its timeout; raise it in the resource's timeouts block.",
-        ErrorKind::Validation => "The service rejected the request; the message above says which field.",
-        ErrorKind::Config => "Check the provider block (endpoint, foundry_features) and SSL_CERT_FILE.",
-        ErrorKind::Decode => "The service answered with something the provider could not read; quote the request id when reporting it.",
+        ErrorKind::Timeout => {
+            "The operation did not finish within its timeout; raise it in the resource's timeouts block."
+        }
+        ErrorKind::Validation => {
+            "The service rejected the request; the message above says which field."
+        }
+        ErrorKind::Config => {
+            "Check the provider block (endpoint, foundry_features) and SSL_CERT_FILE."
+        }
+        ErrorKind::Decode => {
+            "The service answered with something the provider could not read; quote the request id when reporting it."
+        }
         ErrorKind::Cancelled => {
             "Terraform was interrupted, so the provider stopped waiting. Run apply again: a version an interrupted create made is found by its creation token and adopted, not created twice."
         }

@@ -31,9 +31,9 @@ use crate::domain::Generation;
 use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY};
 use crate::domain::rules;
 use crate::framework::{
-    ApplyRequest, ApplyResponse, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics, ImportResponse,
-    ImportedResource, NestedBlock, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource, Schema, Severity,
-    UpgradeRequest, UpgradeResponse, Value,
+    ApplyRequest, ApplyResponse, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics,
+    ImportResponse, ImportedResource, NestedBlock, PlanRequest, PlanResponse, ReadRequest,
+    ReadResponse, Resource, Schema, Severity, UpgradeRequest, UpgradeResponse, Value,
 };
 use crate::provider::{Configured, ProviderHandle};
 
@@ -132,18 +132,24 @@ impl Private {
         serde_json::from_slice(bytes).unwrap_or_default()
     }
     fn now() -> Private {
-        Private { created_unix_ms: unix_ms() }
+        Private {
+            created_unix_ms: unix_ms(),
+        }
     }
     fn encode(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }
     fn is_fresh(&self) -> bool {
-        self.created_unix_ms > 0 && unix_ms().saturating_sub(self.created_unix_ms) < FRESH_WINDOW.as_millis() as u64
+        self.created_unix_ms > 0
+            && unix_ms().saturating_sub(self.created_unix_ms) < FRESH_WINDOW.as_millis() as u64
     }
 }
 
 fn unix_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 pub struct HostedAgentVersion {
@@ -157,7 +163,11 @@ impl HostedAgentVersion {
 }
 
 fn errors_only(d: Diagnostics) -> Diagnostics {
-    Diagnostics(d.0.into_iter().filter(|d| d.severity == Severity::Error).collect())
+    Diagnostics(
+        d.0.into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect(),
+    )
 }
 
 fn version_label(state: &Value) -> String {
@@ -183,7 +193,10 @@ impl Resource for HostedAgentVersion {
     }
 
     async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
-        let mut resp = PlanResponse { planned_private: req.prior_private.clone(), ..PlanResponse::default() };
+        let mut resp = PlanResponse {
+            planned_private: req.prior_private.clone(),
+            ..PlanResponse::default()
+        };
         if req.proposed_new_state.is_null() {
             return resp; // destroy
         }
@@ -201,7 +214,11 @@ impl Resource for HostedAgentVersion {
         }
         // Defaults follow the configuration, not the prior state: removing `cpu = "2"` from the
         // configuration means the default again (a new version), not "keep 2".
-        for (name, default) in [("cpu", Value::string(DEFAULT_CPU)), ("memory", Value::string(DEFAULT_MEMORY)), ("force_delete", Value::Bool(false))] {
+        for (name, default) in [
+            ("cpu", Value::string(DEFAULT_CPU)),
+            ("memory", Value::string(DEFAULT_MEMORY)),
+            ("force_delete", Value::Bool(false)),
+        ] {
             if req.config.get(name).is_null() {
                 planned.set(name, default);
             }
@@ -217,13 +234,21 @@ impl Resource for HostedAgentVersion {
             // configured one exactly for this.
             for name in ["cpu", "memory"] {
                 let (p, n) = (prior.get(name), planned.get(name));
-                if p.is_wholly_known() && n.is_wholly_known() && !p.is_null() && equivalent(name, p, n) {
+                if p.is_wholly_known()
+                    && n.is_wholly_known()
+                    && !p.is_null()
+                    && equivalent(name, p, n)
+                {
                     planned.set(name, p.clone());
                 }
             }
             for name in DEFINITION_ATTRIBUTES {
                 let (p, n) = (prior.get(name), planned.get(name));
-                let changed = if n.is_wholly_known() { !equivalent(name, p, n) } else { true };
+                let changed = if n.is_wholly_known() {
+                    !equivalent(name, p, n)
+                } else {
+                    true
+                };
                 if changed {
                     resp.requires_replace.push(AttrPath::root(name));
                 }
@@ -243,7 +268,11 @@ impl Resource for HostedAgentVersion {
             Ok(c) => c,
             Err(d) => {
                 // Keep whatever Terraform had: nothing was done.
-                return ApplyResponse { new_state: req.prior_state, private: req.planned_private, diagnostics: d.into() };
+                return ApplyResponse {
+                    new_state: req.prior_state,
+                    private: req.planned_private,
+                    diagnostics: d.into(),
+                };
             }
         };
         if req.planned_state.is_null() {
@@ -254,13 +283,23 @@ impl Resource for HostedAgentVersion {
         }
         // Only force_delete / timeouts can change in place (everything else replaces): they
         // live in state only, so there is nothing to call.
-        ApplyResponse { new_state: req.planned_state, private: req.planned_private, diagnostics: Diagnostics::new() }
+        ApplyResponse {
+            new_state: req.planned_state,
+            private: req.planned_private,
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     async fn read(&self, ctx: &Ctx, req: ReadRequest) -> ReadResponse {
         let configured = match self.handle.require() {
             Ok(c) => c,
-            Err(d) => return ReadResponse { new_state: req.current_state, private: req.private, diagnostics: d.into() },
+            Err(d) => {
+                return ReadResponse {
+                    new_state: req.current_state,
+                    private: req.private,
+                    diagnostics: d.into(),
+                };
+            }
         };
         read(ctx, &configured, req).await
     }
@@ -305,7 +344,10 @@ impl Resource for HostedAgentVersion {
 /// Races an API call against Terraform's Stop (Ctrl-C). Status polling checks Stop itself, but
 /// a call can also be waiting out the client's retry back-off (up to 16 retries of up to 60 s
 /// each against a failing service), and an interrupted apply must not sit through that.
-async fn interruptible<T>(ctx: &Ctx, call: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+async fn interruptible<T>(
+    ctx: &Ctx,
+    call: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
     tokio::select! {
         biased;
         _ = ctx.cancel.cancelled() => Err(Error::new(ErrorKind::Cancelled, "Terraform asked the provider to stop")),
@@ -318,25 +360,39 @@ fn status_str(v: &AgentVersion) -> &str {
 }
 
 fn is_gone(v: &AgentVersion) -> bool {
-    matches!(v.status, Some(VersionStatus::Deleting | VersionStatus::Deleted))
+    matches!(
+        v.status,
+        Some(VersionStatus::Deleting | VersionStatus::Deleted)
+    )
 }
 
 async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
     let mut resp = ApplyResponse::default();
-    let agent = planned.get("agent_name").as_str().unwrap_or_default().to_owned();
+    let agent = planned
+        .get("agent_name")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let deadline = Instant::now() + timeout(&planned, "create", DEFAULT_CREATE_TIMEOUT);
     let request = request_from_plan(&planned).with_creation_token();
-    let token = request.creation_token_value().unwrap_or_default().to_owned();
+    let token = request
+        .creation_token_value()
+        .unwrap_or_default()
+        .to_owned();
 
     // An earlier apply may have been killed after the service made this exact version: adopt
     // it rather than making a duplicate that nobody tracks.
-    let existing = match interruptible(ctx, c.adoptable.take(&c.client, &agent, &token, deadline)).await {
-        Ok(v) => v,
-        Err(e) => {
-            resp.diagnostics.push(api_errors::diagnostic(&format!("look up earlier versions of agent {agent}"), &e));
-            return resp;
-        }
-    };
+    let existing =
+        match interruptible(ctx, c.adoptable.take(&c.client, &agent, &token, deadline)).await {
+            Ok(v) => v,
+            Err(e) => {
+                resp.diagnostics.push(api_errors::diagnostic(
+                    &format!("look up earlier versions of agent {agent}"),
+                    &e,
+                ));
+                return resp;
+            }
+        };
     let version = match existing {
         Some(v) => {
             tracing::warn!(agent = %agent, version = %v.version, "adopting a version an earlier, interrupted apply created (same creation token)");
@@ -349,10 +405,14 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
             );
             v
         }
-        None => match interruptible(ctx, c.client.create_version(&agent, &request, deadline)).await {
+        None => match interruptible(ctx, c.client.create_version(&agent, &request, deadline)).await
+        {
             Ok(v) => v,
             Err(e) => {
-                resp.diagnostics.push(api_errors::diagnostic(&format!("create a version of hosted agent {agent}"), &e));
+                resp.diagnostics.push(api_errors::diagnostic(
+                    &format!("create a version of hosted agent {agent}"),
+                    &e,
+                ));
                 return resp;
             }
         },
@@ -401,7 +461,12 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
             _ = tokio::time::sleep_until(wake) => {}
         }
         interval = (interval * 2).min(POLL_MAX);
-        match interruptible(ctx, c.client.get_version(&agent, &current.version, deadline)).await {
+        match interruptible(
+            ctx,
+            c.client.get_version(&agent, &current.version, deadline),
+        )
+        .await
+        {
             Ok(v) => {
                 tracing::debug!(agent = %agent, version = %v.version, status = %status_str(&v), "polled version status");
                 current = v;
@@ -413,11 +478,18 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
                 return resp;
             }
             Err(e) if e.kind == ErrorKind::Cancelled => {
-                resp.diagnostics.push(wait_failed(&current, "Terraform was interrupted"));
+                resp.diagnostics
+                    .push(wait_failed(&current, "Terraform was interrupted"));
                 return resp;
             }
             Err(e) => {
-                resp.diagnostics.push(api_errors::diagnostic(&format!("read the status of hosted agent version {agent}/{}", current.version), &e));
+                resp.diagnostics.push(api_errors::diagnostic(
+                    &format!(
+                        "read the status of hosted agent version {agent}/{}",
+                        current.version
+                    ),
+                    &e,
+                ));
                 return resp;
             }
         }
@@ -439,18 +511,30 @@ fn wait_failed(v: &AgentVersion, why: &str) -> Diagnostic {
 
 /// A `failed` version: the service's code and message, plus what usually fixes it.
 fn failed_diagnostic(v: &AgentVersion) -> Diagnostic {
-    let (code, message) = v.error.as_ref().map_or(("", ""), |e| (e.code.as_str(), e.message.as_str()));
+    let (code, message) = v
+        .error
+        .as_ref()
+        .map_or(("", ""), |e| (e.code.as_str(), e.message.as_str()));
     let image_problem = matches!(
         code,
-        "ImageError" | "image_pull_failed" | "InvalidAcrPullCredentials" | "UnauthorizedAcrPull" | "AcrImageNotFound" | "RegistryNotFound"
+        "ImageError"
+            | "image_pull_failed"
+            | "InvalidAcrPullCredentials"
+            | "UnauthorizedAcrPull"
+            | "AcrImageNotFound"
+            | "RegistryNotFound"
     );
     let hint = match code {
         _ if image_problem => {
             "The service could not pull the image. Check that the image path and tag exist in the registry, and that the project's managed identity holds the AcrPull (Container Registry Repository Reader) role on it."
         }
         "CodeError" => "The service could not prepare the agent's code or its dependencies.",
-        "SubscriptionIsNotRegistered" => "Register the required resource provider on the subscription, then apply again.",
-        _ => "Check the container: it must start and answer the platform's health probes (/liveness, /readiness) on its protocol port.",
+        "SubscriptionIsNotRegistered" => {
+            "Register the required resource provider on the subscription, then apply again."
+        }
+        _ => {
+            "Check the container: it must start and answer the platform's health probes (/liveness, /readiness) on its protocol port."
+        }
     };
     let what = if code.is_empty() && message.is_empty() {
         "no error details".to_owned()
@@ -465,14 +549,25 @@ fn failed_diagnostic(v: &AgentVersion) -> Diagnostic {
         ),
     );
     // Terraform underlines the image line when the image is what failed.
-    if image_problem { d.at(AttrPath::root("image")) } else { d }
+    if image_problem {
+        d.at(AttrPath::root("image"))
+    } else {
+        d
+    }
 }
 
 async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
     let current = req.current_state;
     let private = Private::decode(&req.private);
-    let mut resp = ReadResponse { new_state: current.clone(), private: req.private, diagnostics: Diagnostics::new() };
-    let (Some(agent), Some(version)) = (current.get("agent_name").as_str(), current.get("version").as_str()) else {
+    let mut resp = ReadResponse {
+        new_state: current.clone(),
+        private: req.private,
+        diagnostics: Diagnostics::new(),
+    };
+    let (Some(agent), Some(version)) = (
+        current.get("agent_name").as_str(),
+        current.get("version").as_str(),
+    ) else {
         return resp;
     };
     let deadline = Instant::now() + timeout(&current, "read", DEFAULT_READ_TIMEOUT);
@@ -493,10 +588,17 @@ async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
                 continue;
             }
             Err(e) if e.is_not_found() => {
-                tracing::warn!(agent, version, "hosted agent version no longer exists; removing it from state");
+                tracing::warn!(
+                    agent,
+                    version,
+                    "hosted agent version no longer exists; removing it from state"
+                );
                 resp.new_state = Value::Null;
             }
-            Err(e) => resp.diagnostics.push(api_errors::diagnostic(&format!("read hosted agent version {}", version_label(&current)), &e)),
+            Err(e) => resp.diagnostics.push(api_errors::diagnostic(
+                &format!("read hosted agent version {}", version_label(&current)),
+                &e,
+            )),
         }
         return resp;
     }
@@ -504,14 +606,24 @@ async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
 
 async fn delete(ctx: &Ctx, c: &Configured, prior: Value) -> ApplyResponse {
     let mut resp = ApplyResponse::default();
-    let (Some(agent), Some(version)) = (prior.get("agent_name").as_str(), prior.get("version").as_str()) else {
+    let (Some(agent), Some(version)) = (
+        prior.get("agent_name").as_str(),
+        prior.get("version").as_str(),
+    ) else {
         return resp;
     };
     let force = prior.get("force_delete").as_bool().unwrap_or(false);
     let deadline = Instant::now() + timeout(&prior, "delete", DEFAULT_DELETE_TIMEOUT);
-    match interruptible(ctx, c.client.delete_version(agent, version, force, deadline)).await {
+    match interruptible(
+        ctx,
+        c.client.delete_version(agent, version, force, deadline),
+    )
+    .await
+    {
         Ok(()) => tracing::info!(agent, version, force, "hosted agent version deleted"),
-        Err(e) if e.is_not_found() => tracing::info!(agent, version, "hosted agent version already gone"),
+        Err(e) if e.is_not_found() => {
+            tracing::info!(agent, version, "hosted agent version already gone")
+        }
         Err(e) if e.kind == ErrorKind::Conflict => {
             resp.diagnostics.push(
                 Diagnostic::error(
@@ -526,7 +638,10 @@ async fn delete(ctx: &Ctx, c: &Configured, prior: Value) -> ApplyResponse {
             resp.new_state = prior;
         }
         Err(e) => {
-            resp.diagnostics.push(api_errors::diagnostic(&format!("delete hosted agent version {agent}/{version}"), &e));
+            resp.diagnostics.push(api_errors::diagnostic(
+                &format!("delete hosted agent version {agent}/{version}"),
+                &e,
+            ));
             resp.new_state = prior;
         }
     }
@@ -534,7 +649,11 @@ async fn delete(ctx: &Ctx, c: &Configured, prior: Value) -> ApplyResponse {
 }
 
 fn conflict_text(e: &Error) -> String {
-    if e.message.is_empty() { e.to_string() } else { e.message.clone() }
+    if e.message.is_empty() {
+        e.to_string()
+    } else {
+        e.message.clone()
+    }
 }
 
 #[cfg(test)]

@@ -7,9 +7,18 @@ use std::collections::BTreeMap;
 use super::*;
 
 fn config(pairs: &[(&str, Value)]) -> Value {
-    let mut v = Value::object(SCHEMA.block.attributes.iter().map(|a| (a.name.clone(), Value::Null)));
+    let mut v = Value::object(
+        SCHEMA
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null)),
+    );
     v.set("timeouts", Value::Null);
-    v.set("container_protocol_version", Value::List(vec![proto("responses", "1.0.0")]));
+    v.set(
+        "container_protocol_version",
+        Value::List(vec![proto("responses", "1.0.0")]),
+    );
     v.set("tool", Value::List(vec![]));
     v.set("agent_name", Value::string("bot"));
     v.set("image", Value::string("acr.azurecr.io/bot:v1"));
@@ -20,7 +29,10 @@ fn config(pairs: &[(&str, Value)]) -> Value {
 }
 
 fn proto(p: &str, v: &str) -> Value {
-    Value::object([("protocol", Value::string(p)), ("version", Value::string(v))])
+    Value::object([
+        ("protocol", Value::string(p)),
+        ("version", Value::string(v)),
+    ])
 }
 
 fn resource() -> HostedAgentVersion {
@@ -28,7 +40,10 @@ fn resource() -> HostedAgentVersion {
 }
 
 fn paths(d: &Diagnostics) -> Vec<String> {
-    d.iter().filter(|d| d.severity == Severity::Error).map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default()).collect()
+    d.iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| d.path.as_ref().map(ToString::to_string).unwrap_or_default())
+        .collect()
 }
 
 /// The state a successful create of `config` would leave.
@@ -54,31 +69,88 @@ async fn plan(prior: &Value, config: &Value) -> PlanResponse {
     if let (Value::Object(p), Value::Object(c)) = (prior, &mut proposed) {
         for a in &SCHEMA.block.attributes {
             if a.computed && c.get(&a.name).is_none_or(Value::is_null) {
-                c.insert(a.name.clone(), p.get(&a.name).cloned().unwrap_or(Value::Null));
+                c.insert(
+                    a.name.clone(),
+                    p.get(&a.name).cloned().unwrap_or(Value::Null),
+                );
             }
         }
     }
     resource()
-        .plan(&Ctx::default(), PlanRequest { prior_state: prior.clone(), proposed_new_state: proposed, config: config.clone(), prior_private: vec![] })
+        .plan(
+            &Ctx::default(),
+            PlanRequest {
+                prior_state: prior.clone(),
+                proposed_new_state: proposed,
+                config: config.clone(),
+                prior_private: vec![],
+            },
+        )
         .await
 }
 
 #[test]
 fn schema_is_version_1_with_the_fixed_names() {
     assert_eq!(SCHEMA.version, 1);
-    let names: Vec<&str> = SCHEMA.block.attributes.iter().map(|a| a.name.as_str()).collect();
+    let names: Vec<&str> = SCHEMA
+        .block
+        .attributes
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
     for n in [
-        "id", "agent_name", "image", "cpu", "memory", "description", "metadata", "environment_variables", "force_delete", "version",
-        "status", "created_at", "instance_identity_principal_id", "instance_identity_client_id",
+        "id",
+        "agent_name",
+        "image",
+        "cpu",
+        "memory",
+        "description",
+        "metadata",
+        "environment_variables",
+        "force_delete",
+        "version",
+        "status",
+        "created_at",
+        "instance_identity_principal_id",
+        "instance_identity_client_id",
     ] {
         assert!(names.contains(&n), "{n}");
     }
-    assert!(SCHEMA.block.find_attribute("environment_variables").unwrap().sensitive);
-    assert!(SCHEMA.block.find_block("tool").unwrap().block.find_attribute("headers").unwrap().sensitive);
-    assert_eq!(SCHEMA.block.find_block("container_protocol_version").unwrap().min_items, 1);
-    assert_eq!(SCHEMA.block.find_block("timeouts").unwrap().nesting, crate::framework::Nesting::Single);
+    assert!(
+        SCHEMA
+            .block
+            .find_attribute("environment_variables")
+            .unwrap()
+            .sensitive
+    );
+    assert!(
+        SCHEMA
+            .block
+            .find_block("tool")
+            .unwrap()
+            .block
+            .find_attribute("headers")
+            .unwrap()
+            .sensitive
+    );
+    assert_eq!(
+        SCHEMA
+            .block
+            .find_block("container_protocol_version")
+            .unwrap()
+            .min_items,
+        1
+    );
+    assert_eq!(
+        SCHEMA.block.find_block("timeouts").unwrap().nesting,
+        crate::framework::Nesting::Single
+    );
     for a in &SCHEMA.block.attributes {
-        assert!(!a.description.is_empty(), "{} needs a description for the docs", a.name);
+        assert!(
+            !a.description.is_empty(),
+            "{} needs a description for the docs",
+            a.name
+        );
     }
 }
 
@@ -91,10 +163,29 @@ fn validate_points_at_each_bad_attribute() {
         ("image", Value::string("nginx")),
         ("cpu", Value::string("8")),
         ("memory", Value::string("2GB")),
-        ("metadata", Value::string_map(&BTreeMap::from([("terraform-creation-token".to_owned(), "x".to_owned())]))),
-        ("environment_variables", Value::string_map(&BTreeMap::from([("1X".to_owned(), "x".to_owned())]))),
-        ("container_protocol_version", Value::List(vec![proto("smtp", "1")])),
-        ("timeouts", Value::object([("create", Value::string("soon")), ("read", Value::Null), ("delete", Value::string("0s"))])),
+        (
+            "metadata",
+            Value::string_map(&BTreeMap::from([(
+                "terraform-creation-token".to_owned(),
+                "x".to_owned(),
+            )])),
+        ),
+        (
+            "environment_variables",
+            Value::string_map(&BTreeMap::from([("1X".to_owned(), "x".to_owned())])),
+        ),
+        (
+            "container_protocol_version",
+            Value::List(vec![proto("smtp", "1")]),
+        ),
+        (
+            "timeouts",
+            Value::object([
+                ("create", Value::string("soon")),
+                ("read", Value::Null),
+                ("delete", Value::string("0s")),
+            ]),
+        ),
     ]);
     assert_eq!(
         paths(&r.validate(&bad)),
@@ -120,11 +211,24 @@ fn validate_skips_unknown_values() {
         ("image", Value::Unknown),
         ("cpu", Value::Unknown),
         ("metadata", Value::Unknown),
-        ("environment_variables", Value::Map(BTreeMap::from([("OK".to_owned(), Value::Unknown)]))),
-        ("container_protocol_version", Value::List(vec![Value::object([("protocol", Value::Unknown), ("version", Value::Unknown)])])),
+        (
+            "environment_variables",
+            Value::Map(BTreeMap::from([("OK".to_owned(), Value::Unknown)])),
+        ),
+        (
+            "container_protocol_version",
+            Value::List(vec![Value::object([
+                ("protocol", Value::Unknown),
+                ("version", Value::Unknown),
+            ])]),
+        ),
         ("tool", Value::Unknown),
     ]);
-    assert!(resource().validate(&c).is_empty(), "{:?}", resource().validate(&c));
+    assert!(
+        resource().validate(&c).is_empty(),
+        "{:?}",
+        resource().validate(&c)
+    );
 }
 
 #[test]
@@ -133,7 +237,14 @@ fn pairing_warning_uses_defaults() {
     assert_eq!(d.0.len(), 1);
     assert_eq!(d.0[0].severity, Severity::Warning);
     assert_eq!(d.0[0].path, Some(AttrPath::root("memory")));
-    assert!(resource().validate(&config(&[("cpu", Value::string("2")), ("memory", Value::string("4096Mi"))])).is_empty());
+    assert!(
+        resource()
+            .validate(&config(&[
+                ("cpu", Value::string("2")),
+                ("memory", Value::string("4096Mi"))
+            ]))
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -152,8 +263,18 @@ async fn create_plan_fills_defaults_and_unknowns() {
 
 #[tokio::test]
 async fn equivalent_spellings_plan_empty_and_keep_the_prior_value() {
-    let prior = applied(&config(&[("memory", Value::string("2Gi")), ("cpu", Value::string("1"))]));
-    let r = plan(&prior, &config(&[("memory", Value::string("2048Mi")), ("cpu", Value::string("1000m"))])).await;
+    let prior = applied(&config(&[
+        ("memory", Value::string("2Gi")),
+        ("cpu", Value::string("1")),
+    ]));
+    let r = plan(
+        &prior,
+        &config(&[
+            ("memory", Value::string("2048Mi")),
+            ("cpu", Value::string("1000m")),
+        ]),
+    )
+    .await;
     assert!(r.requires_replace.is_empty(), "{:?}", r.requires_replace);
     assert_eq!(r.planned_state.get("memory"), &Value::string("2Gi"));
     assert_eq!(r.planned_state.get("cpu"), &Value::string("1"));
@@ -163,28 +284,64 @@ async fn equivalent_spellings_plan_empty_and_keep_the_prior_value() {
 #[tokio::test]
 async fn definition_changes_replace_and_the_rest_update_in_place() {
     let prior = applied(&config(&[]));
-    let r = plan(&prior, &config(&[("image", Value::string("acr.azurecr.io/bot:v2"))])).await;
+    let r = plan(
+        &prior,
+        &config(&[("image", Value::string("acr.azurecr.io/bot:v2"))]),
+    )
+    .await;
     assert_eq!(r.requires_replace, vec![AttrPath::root("image")]);
     assert!(r.planned_state.get("version").is_unknown());
 
     let r = plan(&prior, &config(&[("force_delete", Value::Bool(true))])).await;
     assert!(r.requires_replace.is_empty());
-    assert_eq!(r.planned_state.get("version"), &Value::string("1"), "in-place: computed values stay");
+    assert_eq!(
+        r.planned_state.get("version"),
+        &Value::string("1"),
+        "in-place: computed values stay"
+    );
     assert_eq!(r.planned_state.get("force_delete"), &Value::Bool(true));
 
     let r = plan(&prior, &config(&[("image", Value::Unknown)])).await;
-    assert_eq!(r.requires_replace, vec![AttrPath::root("image")], "an unknown image may differ");
+    assert_eq!(
+        r.requires_replace,
+        vec![AttrPath::root("image")],
+        "an unknown image may differ"
+    );
 
-    let reordered = applied(&config(&[("container_protocol_version", Value::List(vec![proto("responses", "1.0.0"), proto("invocations", "1.0.0")]))]));
-    let r = plan(&reordered, &config(&[("container_protocol_version", Value::List(vec![proto("invocations", "1.0.0"), proto("responses", "1.0.0")]))])).await;
+    let reordered = applied(&config(&[(
+        "container_protocol_version",
+        Value::List(vec![
+            proto("responses", "1.0.0"),
+            proto("invocations", "1.0.0"),
+        ]),
+    )]));
+    let r = plan(
+        &reordered,
+        &config(&[(
+            "container_protocol_version",
+            Value::List(vec![
+                proto("invocations", "1.0.0"),
+                proto("responses", "1.0.0"),
+            ]),
+        )]),
+    )
+    .await;
     assert!(r.requires_replace.is_empty());
 }
 
 #[tokio::test]
 async fn generation_rules_apply_at_plan_once_configured() {
     // Unconfigured: generation rules cannot run, static ones still do.
-    let gen_a_protocol = config(&[("container_protocol_version", Value::List(vec![proto("responses", "v1")]))]);
-    assert!(plan(&Value::Null, &gen_a_protocol).await.diagnostics.is_empty());
+    let gen_a_protocol = config(&[(
+        "container_protocol_version",
+        Value::List(vec![proto("responses", "v1")]),
+    )]);
+    assert!(
+        plan(&Value::Null, &gen_a_protocol)
+            .await
+            .diagnostics
+            .is_empty()
+    );
     let r = plan(&Value::Null, &config(&[("cpu", Value::string("9"))])).await;
     assert_eq!(paths(&r.diagnostics), ["cpu"]);
 }
@@ -192,7 +349,15 @@ async fn generation_rules_apply_at_plan_once_configured() {
 #[tokio::test]
 async fn destroy_plans_null() {
     let r = resource()
-        .plan(&Ctx::default(), PlanRequest { prior_state: applied(&config(&[])), proposed_new_state: Value::Null, config: Value::Null, prior_private: vec![] })
+        .plan(
+            &Ctx::default(),
+            PlanRequest {
+                prior_state: applied(&config(&[])),
+                proposed_new_state: Value::Null,
+                config: Value::Null,
+                prior_private: vec![],
+            },
+        )
         .await;
     assert!(r.planned_state.is_null());
     assert!(r.diagnostics.is_empty());
@@ -201,7 +366,15 @@ async fn destroy_plans_null() {
 #[tokio::test]
 async fn unconfigured_provider_is_a_diagnostic_not_a_panic() {
     let r = resource()
-        .apply(&Ctx::default(), ApplyRequest { prior_state: Value::Null, planned_state: config(&[]), config: config(&[]), planned_private: vec![] })
+        .apply(
+            &Ctx::default(),
+            ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: config(&[]),
+                config: config(&[]),
+                planned_private: vec![],
+            },
+        )
         .await;
     assert!(r.diagnostics.has_errors());
     assert_eq!(r.diagnostics.0[0].summary, "Provider not configured");
@@ -220,14 +393,22 @@ fn failed_versions_quote_the_service_and_hint_at_acr_pull() {
     }))
     .unwrap();
     let d = failed_diagnostic(&v);
-    assert!(d.detail.contains("ImageError: manifest unknown"), "{}", d.detail);
+    assert!(
+        d.detail.contains("ImageError: manifest unknown"),
+        "{}",
+        d.detail
+    );
     assert!(d.detail.contains("AcrPull"));
     assert_eq!(d.path, Some(AttrPath::root("image")));
 }
 
 #[tokio::test]
 async fn removing_an_optional_argument_means_its_default_again() {
-    let prior = applied(&config(&[("cpu", Value::string("2")), ("memory", Value::string("4Gi")), ("force_delete", Value::Bool(true))]));
+    let prior = applied(&config(&[
+        ("cpu", Value::string("2")),
+        ("memory", Value::string("4Gi")),
+        ("force_delete", Value::Bool(true)),
+    ]));
     let r = plan(&prior, &config(&[("memory", Value::string("4Gi"))])).await;
     assert_eq!(r.planned_state.get("cpu"), &Value::string("1"));
     assert_eq!(r.planned_state.get("force_delete"), &Value::Bool(false));

@@ -34,26 +34,56 @@ pub fn static_checks(config: &Value) -> Diagnostics {
     if let Some(image) = config.get("image").as_str() {
         rules::image(image, &root("image"), &mut d);
     }
-    let cpu = config.get("cpu").as_str().and_then(|s| rules::cpu(s, &root("cpu"), &mut d));
-    let memory = config.get("memory").as_str().and_then(|s| rules::memory(s, &root("memory"), &mut d));
+    let cpu = config
+        .get("cpu")
+        .as_str()
+        .and_then(|s| rules::cpu(s, &root("cpu"), &mut d));
+    let memory = config
+        .get("memory")
+        .as_str()
+        .and_then(|s| rules::memory(s, &root("memory"), &mut d));
     // Defaults take part in the pairing rule: memory = "4Gi" alone pairs with cpu "1".
-    let cpu = cpu.or_else(|| config.get("cpu").is_null().then(|| crate::domain::quantity::Cpu { millicores: 1000 }));
-    let memory = memory.or_else(|| config.get("memory").is_null().then(|| crate::domain::quantity::Memory { mib: 2048 }));
+    let cpu = cpu.or_else(|| {
+        config
+            .get("cpu")
+            .is_null()
+            .then(|| crate::domain::quantity::Cpu { millicores: 1000 })
+    });
+    let memory = memory.or_else(|| {
+        config
+            .get("memory")
+            .is_null()
+            .then(|| crate::domain::quantity::Memory { mib: 2048 })
+    });
     if let (Some(c), Some(m)) = (cpu, memory) {
         if !(config.get("cpu").is_null() && config.get("memory").is_null()) {
-            let at = if config.get("memory").is_null() { root("cpu") } else { root("memory") };
+            let at = if config.get("memory").is_null() {
+                root("cpu")
+            } else {
+                root("memory")
+            };
             rules::cpu_memory_pairing(c, m, &at, &mut d);
         }
     }
     if let Some(m) = config.get("metadata").as_map() {
-        let entries: Vec<(&str, Option<&str>)> = m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let entries: Vec<(&str, Option<&str>)> =
+            m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         rules::metadata(&entries, &root("metadata"), &mut d);
     }
     if let Some(env) = config.get("environment_variables").as_map() {
-        rules::environment_variable_names(env.keys().map(String::as_str), &root("environment_variables"), &mut d);
+        rules::environment_variable_names(
+            env.keys().map(String::as_str),
+            &root("environment_variables"),
+            &mut d,
+        );
     }
     if let Some(blocks) = config.get("container_protocol_version").as_elements() {
-        rules::protocols(&protocol_entries(blocks), None, &root("container_protocol_version"), &mut d);
+        rules::protocols(
+            &protocol_entries(blocks),
+            None,
+            &root("container_protocol_version"),
+            &mut d,
+        );
     }
     if let Some(blocks) = config.get("tool").as_elements() {
         let entries: Vec<ToolEntry<'_>> = blocks.iter().map(tool_entry).collect();
@@ -64,7 +94,11 @@ pub fn static_checks(config: &Value) -> Diagnostics {
         if let Some(s) = timeouts.get(which).as_str() {
             let at = root("timeouts").attr(which);
             match parse_go_duration(s) {
-                Ok(t) if t.is_zero() => d.error_at(at, "Invalid timeout", format!("timeouts.{which} must be longer than zero, e.g. \"30m\".")),
+                Ok(t) if t.is_zero() => d.error_at(
+                    at,
+                    "Invalid timeout",
+                    format!("timeouts.{which} must be longer than zero, e.g. \"30m\"."),
+                ),
                 Ok(_) => {}
                 Err(e) => d.error_at(at, "Invalid timeout", e),
             }
@@ -77,7 +111,12 @@ pub fn static_checks(config: &Value) -> Diagnostics {
 pub fn generation_checks(config: &Value, generation: Generation) -> Diagnostics {
     let mut d = Diagnostics::new();
     if let Some(blocks) = config.get("container_protocol_version").as_elements() {
-        rules::protocols(&protocol_entries(blocks), Some(generation), &AttrPath::root("container_protocol_version"), &mut d);
+        rules::protocols(
+            &protocol_entries(blocks),
+            Some(generation),
+            &AttrPath::root("container_protocol_version"),
+            &mut d,
+        );
     }
     if let Some(blocks) = config.get("tool").as_elements() {
         rules::tools_allowed(blocks.len(), generation, &AttrPath::root("tool"), &mut d);
@@ -88,7 +127,10 @@ pub fn generation_checks(config: &Value, generation: Generation) -> Diagnostics 
 fn protocol_entries(blocks: &[Value]) -> Vec<ProtocolEntry<'_>> {
     blocks
         .iter()
-        .map(|b| ProtocolEntry { protocol: str_field(b.get("protocol")), version: str_field(b.get("version")) })
+        .map(|b| ProtocolEntry {
+            protocol: str_field(b.get("protocol")),
+            version: str_field(b.get("version")),
+        })
         .collect()
 }
 
@@ -117,7 +159,9 @@ fn tool_entry(b: &Value) -> ToolEntry<'_> {
         headers: presence(b.get("headers")),
         vector_store_ids: match ids {
             Value::Null => Field::Null,
-            v => v.as_elements().map_or(Field::Unknown, |e| Field::Known(e.len())),
+            v => v
+                .as_elements()
+                .map_or(Field::Unknown, |e| Field::Known(e.len())),
         },
         max_num_results: match max {
             Value::Null => Field::Null,
@@ -144,7 +188,9 @@ pub fn timeout(value: &Value, which: &str, default: Duration) -> Duration {
 pub fn dedupe(d: Diagnostics) -> Diagnostics {
     let mut out = Diagnostics::new();
     for diag in d.0 {
-        if !out.iter().any(|o| o.severity == diag.severity && o.path == diag.path && o.summary == diag.summary) {
+        if !out.iter().any(|o| {
+            o.severity == diag.severity && o.path == diag.path && o.summary == diag.summary
+        }) {
             out.push(diag);
         }
     }

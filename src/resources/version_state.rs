@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::agents::{AgentVersion, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition, ProtocolVersion, Tool};
+use crate::agents::{
+    AgentVersion, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition, ProtocolVersion, Tool,
+};
 use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY, cpu_equivalent, memory_equivalent};
 use crate::framework::Value;
 
@@ -26,8 +28,14 @@ pub const DEFINITION_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Attributes only the service sets.
-pub const COMPUTED_ATTRIBUTES: &[&str] =
-    &["id", "version", "status", "created_at", "instance_identity_principal_id", "instance_identity_client_id"];
+pub const COMPUTED_ATTRIBUTES: &[&str] = &[
+    "id",
+    "version",
+    "status",
+    "created_at",
+    "instance_identity_principal_id",
+    "instance_identity_client_id",
+];
 
 /// Attributes of a `tool` block, in schema order.
 pub const TOOL_ATTRIBUTES: &[&str] = &[
@@ -59,13 +67,30 @@ pub fn request_from_plan(planned: &Value) -> CreateVersionRequest {
             version: b.get("version").as_str().unwrap_or_default().to_owned(),
         })
         .collect();
-    let tools = planned.get("tool").as_elements().unwrap_or_default().iter().map(tool_from_block).collect();
+    let tools = planned
+        .get("tool")
+        .as_elements()
+        .unwrap_or_default()
+        .iter()
+        .map(tool_from_block)
+        .collect();
     let definition = HostedDefinition {
         image: planned.get("image").as_str().unwrap_or_default().to_owned(),
-        cpu: planned.get("cpu").as_str().unwrap_or(DEFAULT_CPU).to_owned(),
-        memory: planned.get("memory").as_str().unwrap_or(DEFAULT_MEMORY).to_owned(),
+        cpu: planned
+            .get("cpu")
+            .as_str()
+            .unwrap_or(DEFAULT_CPU)
+            .to_owned(),
+        memory: planned
+            .get("memory")
+            .as_str()
+            .unwrap_or(DEFAULT_MEMORY)
+            .to_owned(),
         protocol_versions,
-        environment_variables: planned.get("environment_variables").as_string_map().unwrap_or_default(),
+        environment_variables: planned
+            .get("environment_variables")
+            .as_string_map()
+            .unwrap_or_default(),
         tools,
         ..HostedDefinition::default()
     };
@@ -85,7 +110,10 @@ fn tool_from_block(b: &Value) -> Tool {
         require_approval: opt_string(b.get("require_approval")),
         headers: b.get("headers").as_string_map(),
         vector_store_ids: b.get("vector_store_ids").as_string_list(),
-        max_num_results: b.get("max_num_results").as_number().and_then(|n| n.as_i64()),
+        max_num_results: b
+            .get("max_num_results")
+            .as_number()
+            .and_then(|n| n.as_i64()),
         project_connection_id: opt_string(b.get("project_connection_id")),
         ..Tool::default()
     }
@@ -103,9 +131,18 @@ fn tool_block(t: &Tool) -> Value {
         ("server_url", s(&t.server_url)),
         ("allowed_tools", list(&t.allowed_tools)),
         ("require_approval", s(&t.require_approval)),
-        ("headers", t.headers.as_ref().map(Value::string_map).unwrap_or(Value::Null)),
+        (
+            "headers",
+            t.headers
+                .as_ref()
+                .map(Value::string_map)
+                .unwrap_or(Value::Null),
+        ),
         ("vector_store_ids", list(&t.vector_store_ids)),
-        ("max_num_results", t.max_num_results.map(Value::int).unwrap_or(Value::Null)),
+        (
+            "max_num_results",
+            t.max_num_results.map(Value::int).unwrap_or(Value::Null),
+        ),
         ("project_connection_id", s(&t.project_connection_id)),
     ])
 }
@@ -113,7 +150,8 @@ fn tool_block(t: &Tool) -> Value {
 /// Unix seconds as RFC 3339 (UTC); `None` for values out of range.
 pub fn rfc3339(unix_seconds: i64) -> Option<String> {
     let t = time::OffsetDateTime::from_unix_timestamp(unix_seconds).ok()?;
-    t.format(&time::format_description::well_known::Rfc3339).ok()
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
 /// Empty strings, lists and maps read as null, recursively: the service writes `""`/`{}`/`[]`
@@ -139,8 +177,12 @@ pub fn equivalent(name: &str, a: &Value, b: &Value) -> bool {
         ("container_protocol_version", _, _) => {
             // Order carries no meaning for the service: compare as multisets.
             let sorted = |v: &Value| {
-                let mut items: Vec<String> =
-                    norm(v).as_elements().unwrap_or_default().iter().map(|i| format!("{i:?}")).collect();
+                let mut items: Vec<String> = norm(v)
+                    .as_elements()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|i| format!("{i:?}"))
+                    .collect();
                 items.sort();
                 items
             };
@@ -158,23 +200,61 @@ pub fn state_from_version(v: &AgentVersion, prior: Option<&Value>) -> Value {
     let d = &v.definition;
     let mut metadata = v.metadata.clone();
     metadata.remove(CREATION_TOKEN_KEY);
-    let map_or_null = |m: &BTreeMap<String, String>| if m.is_empty() { Value::Null } else { Value::string_map(m) };
+    let map_or_null = |m: &BTreeMap<String, String>| {
+        if m.is_empty() {
+            Value::Null
+        } else {
+            Value::string_map(m)
+        }
+    };
     let protocols = Value::List(
         d.protocol_versions
             .iter()
-            .map(|p| Value::object([("protocol", Value::string(p.protocol.clone())), ("version", Value::string(p.version.clone()))]))
+            .map(|p| {
+                Value::object([
+                    ("protocol", Value::string(p.protocol.clone())),
+                    ("version", Value::string(p.version.clone())),
+                ])
+            })
             .collect(),
     );
     let fresh: Vec<(&str, Value)> = vec![
         ("agent_name", Value::string(v.name.clone())),
         ("image", Value::string(d.image.clone())),
-        ("cpu", if d.cpu.is_empty() { Value::string(DEFAULT_CPU) } else { Value::string(d.cpu.clone()) }),
-        ("memory", if d.memory.is_empty() { Value::string(DEFAULT_MEMORY) } else { Value::string(d.memory.clone()) }),
-        ("description", v.description.clone().filter(|s| !s.is_empty()).map(Value::String).unwrap_or(Value::Null)),
+        (
+            "cpu",
+            if d.cpu.is_empty() {
+                Value::string(DEFAULT_CPU)
+            } else {
+                Value::string(d.cpu.clone())
+            },
+        ),
+        (
+            "memory",
+            if d.memory.is_empty() {
+                Value::string(DEFAULT_MEMORY)
+            } else {
+                Value::string(d.memory.clone())
+            },
+        ),
+        (
+            "description",
+            v.description
+                .clone()
+                .filter(|s| !s.is_empty())
+                .map(Value::String)
+                .unwrap_or(Value::Null),
+        ),
         ("metadata", map_or_null(&metadata)),
-        ("environment_variables", map_or_null(&d.environment_variables)),
+        (
+            "environment_variables",
+            map_or_null(&d.environment_variables),
+        ),
         ("container_protocol_version", protocols),
-        ("tool", Value::List(d.tools.iter().map(tool_block).collect())),
+        (
+            "tool",
+            Value::List(d.tools.iter().map(tool_block).collect()),
+        ),
     ];
     let mut state = Value::Object(BTreeMap::new());
     for (name, value) in fresh {
@@ -185,17 +265,44 @@ pub fn state_from_version(v: &AgentVersion, prior: Option<&Value>) -> Value {
         state.set(name, kept);
     }
     let identity = v.instance_identity.as_ref();
-    let non_empty = |s: Option<&String>| s.filter(|s| !s.is_empty()).cloned().map(Value::String).unwrap_or(Value::Null);
+    let non_empty = |s: Option<&String>| {
+        s.filter(|s| !s.is_empty())
+            .cloned()
+            .map(Value::String)
+            .unwrap_or(Value::Null)
+    };
     state.set("id", Value::string(format!("{}/{}", v.name, v.version)));
     state.set("version", Value::string(v.version.clone()));
     // Gen A versions carry no status; they are usable as soon as they exist.
-    state.set("status", Value::string(v.status.as_ref().map_or("active", |s| s.as_str())));
-    state.set("created_at", rfc3339(v.created_at).map(Value::String).unwrap_or(Value::Null));
-    state.set("instance_identity_principal_id", non_empty(identity.map(|i| &i.principal_id)));
-    state.set("instance_identity_client_id", non_empty(identity.map(|i| &i.client_id)));
-    let force_delete = prior.map(|p| p.get("force_delete").clone()).filter(|f| f.as_bool().is_some());
+    state.set(
+        "status",
+        Value::string(v.status.as_ref().map_or("active", |s| s.as_str())),
+    );
+    state.set(
+        "created_at",
+        rfc3339(v.created_at)
+            .map(Value::String)
+            .unwrap_or(Value::Null),
+    );
+    state.set(
+        "instance_identity_principal_id",
+        non_empty(identity.map(|i| &i.principal_id)),
+    );
+    state.set(
+        "instance_identity_client_id",
+        non_empty(identity.map(|i| &i.client_id)),
+    );
+    let force_delete = prior
+        .map(|p| p.get("force_delete").clone())
+        .filter(|f| f.as_bool().is_some());
     state.set("force_delete", force_delete.unwrap_or(Value::Bool(false)));
-    state.set("timeouts", prior.map(|p| p.get("timeouts").clone()).filter(Value::is_wholly_known).unwrap_or(Value::Null));
+    state.set(
+        "timeouts",
+        prior
+            .map(|p| p.get("timeouts").clone())
+            .filter(Value::is_wholly_known)
+            .unwrap_or(Value::Null),
+    );
     state
 }
 
@@ -227,13 +334,24 @@ mod tests {
         assert_eq!(s.get("image"), &Value::string("acr.azurecr.io/bot:v1"));
         assert_eq!(s.get("memory"), &Value::string("2048Mi"));
         assert_eq!(s.get("description"), &Value::Null, "\"\" reads as unset");
-        assert_eq!(s.get("environment_variables"), &Value::Null, "{{}} reads as unset");
-        assert_eq!(s.get("metadata"), &Value::string_map(&BTreeMap::from([("team".to_owned(), "x".to_owned())])));
+        assert_eq!(
+            s.get("environment_variables"),
+            &Value::Null,
+            "{{}} reads as unset"
+        );
+        assert_eq!(
+            s.get("metadata"),
+            &Value::string_map(&BTreeMap::from([("team".to_owned(), "x".to_owned())]))
+        );
         assert_eq!(s.get("created_at"), &Value::string("2026-01-01T00:00:00Z"));
         assert_eq!(s.get("status"), &Value::string("active"));
         assert_eq!(s.get("force_delete"), &Value::Bool(false));
         assert_eq!(s.get("timeouts"), &Value::Null);
-        assert_eq!(s.get("tool"), &Value::List(vec![]), "no blocks is an empty list, never null");
+        assert_eq!(
+            s.get("tool"),
+            &Value::List(vec![]),
+            "no blocks is an empty list, never null"
+        );
         let protos = s.get("container_protocol_version").as_elements().unwrap();
         assert_eq!(protos[0].get("version"), &Value::string("1.0.0"));
     }
@@ -255,16 +373,22 @@ mod tests {
 
         prior.set("memory", Value::string("4Gi"));
         let s = state_from_version(&version(gen_b_def()), Some(&prior));
-        assert_eq!(s.get("memory"), &Value::string("2048Mi"), "a real change shows as drift");
+        assert_eq!(
+            s.get("memory"),
+            &Value::string("2048Mi"),
+            "a real change shows as drift"
+        );
     }
 
     #[test]
     fn gen_a_definitions_read_the_same_and_default_to_active() {
-        let mut v = version(serde_json::json!({"kind": "hosted", "cpu": "1", "memory": "2Gi",
+        let mut v = version(
+            serde_json::json!({"kind": "hosted", "cpu": "1", "memory": "2Gi",
             "image": "acr.azurecr.io/bot:v1",
             "container_protocol_versions": [{"protocol": "responses", "version": "v1"}],
             "tools": [{"type": "mcp", "server_label": "gh", "server_url": "https://mcp.example.com",
-                       "require_approval": "never", "allowed_tools": ["a"]}]}));
+                       "require_approval": "never", "allowed_tools": ["a"]}]}),
+        );
         v.status = None;
         let s = state_from_version(&v, None);
         assert_eq!(s.get("image"), &Value::string("acr.azurecr.io/bot:v1"));
@@ -272,17 +396,30 @@ mod tests {
         let tool = &s.get("tool").as_elements().unwrap()[0];
         assert_eq!(tool.get("server_label"), &Value::string("gh"));
         assert_eq!(tool.get("headers"), &Value::Null);
-        assert_eq!(tool.get("allowed_tools"), &Value::List(vec![Value::string("a")]));
+        assert_eq!(
+            tool.get("allowed_tools"),
+            &Value::List(vec![Value::string("a")])
+        );
     }
 
     #[test]
     fn request_round_trips_through_state() {
         let mut v = version(gen_b_def());
-        v.instance_identity = Some(Identity { principal_id: "p".into(), client_id: "c".into(), status: None });
+        v.instance_identity = Some(Identity {
+            principal_id: "p".into(),
+            client_id: "c".into(),
+            status: None,
+        });
         v.status = Some(VersionStatus::Failed);
-        v.error = Some(VersionError { code: "ImageError".into(), message: "m".into() });
+        v.error = Some(VersionError {
+            code: "ImageError".into(),
+            message: "m".into(),
+        });
         let state = state_from_version(&v, None);
-        assert_eq!(state.get("instance_identity_principal_id"), &Value::string("p"));
+        assert_eq!(
+            state.get("instance_identity_principal_id"),
+            &Value::string("p")
+        );
         assert_eq!(state.get("status"), &Value::string("failed"));
         let req = request_from_plan(&state);
         assert_eq!(req.definition.image, "acr.azurecr.io/bot:v1");
@@ -295,13 +432,30 @@ mod tests {
 
     #[test]
     fn protocol_order_is_not_a_change() {
-        let p = |a: &str, b: &str| Value::object([("protocol", Value::string(a)), ("version", Value::string(b))]);
+        let p = |a: &str, b: &str| {
+            Value::object([
+                ("protocol", Value::string(a)),
+                ("version", Value::string(b)),
+            ])
+        };
         let x = Value::List(vec![p("responses", "1.0.0"), p("invocations", "1.0.0")]);
         let y = Value::List(vec![p("invocations", "1.0.0"), p("responses", "1.0.0")]);
         assert!(equivalent("container_protocol_version", &x, &y));
-        assert!(!equivalent("container_protocol_version", &x, &Value::List(vec![p("responses", "1.0.0")])));
-        assert!(!equivalent("image", &Value::string("a"), &Value::string("b")));
-        assert!(equivalent("metadata", &Value::Null, &Value::Map(BTreeMap::new())));
+        assert!(!equivalent(
+            "container_protocol_version",
+            &x,
+            &Value::List(vec![p("responses", "1.0.0")])
+        ));
+        assert!(!equivalent(
+            "image",
+            &Value::string("a"),
+            &Value::string("b")
+        ));
+        assert!(equivalent(
+            "metadata",
+            &Value::Null,
+            &Value::Map(BTreeMap::new())
+        ));
     }
 
     #[test]
@@ -312,6 +466,9 @@ mod tests {
 
     #[test]
     fn reserved_key_matches_the_client() {
-        assert_eq!(crate::domain::rules::RESERVED_METADATA_KEY, CREATION_TOKEN_KEY);
+        assert_eq!(
+            crate::domain::rules::RESERVED_METADATA_KEY,
+            CREATION_TOKEN_KEY
+        );
     }
 }

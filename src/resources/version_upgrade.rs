@@ -34,7 +34,10 @@ pub fn upgrade(req: UpgradeRequest, current: i64) -> UpgradeResponse {
             req.raw_state
         }
     };
-    UpgradeResponse { upgraded_state, diagnostics }
+    UpgradeResponse {
+        upgraded_state,
+        diagnostics,
+    }
 }
 
 fn from_v0(mut m: Map<String, Json>) -> Map<String, Json> {
@@ -83,11 +86,20 @@ mod tests {
 
     #[test]
     fn v0_maps_onto_v1() {
-        let r = upgrade(UpgradeRequest { version: 0, raw_state: v0_state() }, 1);
+        let r = upgrade(
+            UpgradeRequest {
+                version: 0,
+                raw_state: v0_state(),
+            },
+            1,
+        );
         assert!(r.diagnostics.is_empty());
         let s = r.upgraded_state;
         assert_eq!(s["cpu"], json!("0.5"));
-        assert_eq!(s["container_protocol_version"], json!([{"protocol": "responses", "version": "1.0.0"}]));
+        assert_eq!(
+            s["container_protocol_version"],
+            json!([{"protocol": "responses", "version": "1.0.0"}])
+        );
         assert!(s.get("container_protocol_versions").is_none());
         assert_eq!(s["force_delete"], json!(false));
         assert_eq!(s["tool"], json!([]));
@@ -99,19 +111,43 @@ mod tests {
     fn integer_cpu_keeps_its_spelling() {
         let mut raw = v0_state();
         raw["cpu"] = json!(2);
-        let r = upgrade(UpgradeRequest { version: 0, raw_state: raw }, 1);
+        let r = upgrade(
+            UpgradeRequest {
+                version: 0,
+                raw_state: raw,
+            },
+            1,
+        );
         assert_eq!(r.upgraded_state["cpu"], json!("2"));
     }
 
     #[test]
     fn current_passes_through_and_future_versions_fail() {
         let raw = json!({"id": "x"});
-        let r = upgrade(UpgradeRequest { version: 1, raw_state: raw.clone() }, 1);
+        let r = upgrade(
+            UpgradeRequest {
+                version: 1,
+                raw_state: raw.clone(),
+            },
+            1,
+        );
         assert!(r.diagnostics.is_empty());
         assert_eq!(r.upgraded_state, raw);
-        let r = upgrade(UpgradeRequest { version: 7, raw_state: raw.clone() }, 1);
+        let r = upgrade(
+            UpgradeRequest {
+                version: 7,
+                raw_state: raw.clone(),
+            },
+            1,
+        );
         assert!(r.diagnostics.has_errors());
-        let r = upgrade(UpgradeRequest { version: 0, raw_state: json!([1]) }, 1);
+        let r = upgrade(
+            UpgradeRequest {
+                version: 0,
+                raw_state: json!([1]),
+            },
+            1,
+        );
         assert!(r.diagnostics.has_errors());
     }
 }

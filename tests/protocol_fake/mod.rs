@@ -116,4 +116,3 @@ pub fn config(name: &str) -> Value {
         ("id", Value::Null),
     ])
 }
-

@@ -42,7 +42,10 @@ impl Gen {
     /// The provider block selecting this generation (endpoint and credentials come from the
     /// environment the workspace sets).
     pub fn provider_block(self) -> String {
-        format!("provider \"azureai\" {{\n  api_version = \"{}\"\n}}\n", self.api_version())
+        format!(
+            "provider \"azureai\" {{\n  api_version = \"{}\"\n}}\n",
+            self.api_version()
+        )
     }
 }
 
@@ -54,13 +57,18 @@ pub fn workspace(tf: &TerraformBin, emu: &Emulator) -> Workspace {
 
 /// Successful state-changing agents API calls the emulator has served.
 pub fn writes(emu: &Emulator) -> u64 {
-    emu.stats()["writes"].as_u64().unwrap_or_else(|| panic!("stats without writes: {}", emu.stats()))
+    emu.stats()["writes"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("stats without writes: {}", emu.stats()))
 }
 
 /// Versions of `agent` in the emulator's store that are not being deleted, by version number.
 pub fn live_versions(emu: &Emulator, agent: &str) -> Vec<(String, Value)> {
     let state = emu.state();
-    let versions = state["agents"][agent]["versions"].as_object().cloned().unwrap_or_default();
+    let versions = state["agents"][agent]["versions"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let mut out: Vec<(String, Value)> = versions
         .into_iter()
         .filter(|(_, v)| !matches!(v["status"].as_str(), Some("deleting" | "deleted")))
@@ -72,22 +80,39 @@ pub fn live_versions(emu: &Emulator, agent: &str) -> Vec<(String, Value)> {
 /// The image of a stored version, in either spelling.
 pub fn image_of(version: &Value) -> String {
     let d = &version["definition"];
-    d["container_configuration"]["image"].as_str().or(d["image"].as_str()).unwrap_or_default().to_owned()
+    d["container_configuration"]["image"]
+        .as_str()
+        .or(d["image"].as_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Calls the emulator's agents API like an outside client: a managed-identity token from the
 /// emulator, then the request. Returns (status, body).
-pub fn call_api(emu: &Emulator, method: &str, path_and_query: &str, body: Option<Value>) -> (u16, Value) {
+pub fn call_api(
+    emu: &Emulator,
+    method: &str,
+    path_and_query: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let origin = emu.origin();
     let endpoint = emu.endpoint.clone();
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let target = format!("{endpoint}{path_and_query}");
     thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         rt.block_on(async move {
-            let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client");
+            let http = reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client");
             let token: Value = http
-                .get(format!("{origin}/msi/token?api-version=2019-08-01&resource=https://ai.azure.com"))
+                .get(format!(
+                    "{origin}/msi/token?api-version=2019-08-01&resource=https://ai.azure.com"
+                ))
                 .header("x-identity-header", "emulator")
                 .send()
                 .await
@@ -95,7 +120,10 @@ pub fn call_api(emu: &Emulator, method: &str, path_and_query: &str, body: Option
                 .json()
                 .await
                 .expect("token JSON");
-            let bearer = token["access_token"].as_str().expect("access_token").to_owned();
+            let bearer = token["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned();
             let mut req = http.request(method, &target).bearer_auth(bearer);
             if let Some(b) = body {
                 req = req.json(&b);
@@ -103,7 +131,10 @@ pub fn call_api(emu: &Emulator, method: &str, path_and_query: &str, body: Option
             let resp = req.send().await.expect("agents API request");
             let status = resp.status().as_u16();
             let text = resp.text().await.unwrap_or_default();
-            (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+            (
+                status,
+                serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            )
         })
     })
     .join()
@@ -116,7 +147,13 @@ pub fn create_version_out_of_band(emu: &Emulator, api: Gen, agent: &str, image: 
 }
 
 /// Like [`create_version_out_of_band`]; `with_env` adds an environment variable.
-pub fn create_version_out_of_band_with(emu: &Emulator, api: Gen, agent: &str, image: &str, with_env: bool) -> String {
+pub fn create_version_out_of_band_with(
+    emu: &Emulator,
+    api: Gen,
+    agent: &str,
+    image: &str,
+    with_env: bool,
+) -> String {
     let protocols = json!([{"protocol": "responses", "version": api.protocol_version()}]);
     let mut definition = json!({"kind": "hosted", "cpu": "0.5", "memory": "1Gi"});
     if with_env {
@@ -133,21 +170,36 @@ pub fn create_version_out_of_band_with(emu: &Emulator, api: Gen, agent: &str, im
         }
     }
     let body = json!({"description": "made with the SDK", "metadata": {"team": "ops"}, "definition": definition});
-    let (status, v) = call_api(emu, "POST", &format!("/agents/{agent}/versions?api-version={}", api.api_version()), Some(body));
+    let (status, v) = call_api(
+        emu,
+        "POST",
+        &format!("/agents/{agent}/versions?api-version={}", api.api_version()),
+        Some(body),
+    );
     assert_eq!(status, 200, "create version: {v}");
     v["version"].as_str().expect("version").to_owned()
 }
 
 /// Deletes a version out of band.
 pub fn delete_version_out_of_band(emu: &Emulator, agent: &str, version: &str) {
-    let (status, v) = call_api(emu, "DELETE", &format!("/agents/{agent}/versions/{version}?api-version=v1&force=true"), None);
+    let (status, v) = call_api(
+        emu,
+        "DELETE",
+        &format!("/agents/{agent}/versions/{version}?api-version=v1&force=true"),
+        None,
+    );
     assert_eq!(status, 200, "delete version: {v}");
 }
 
 /// Waits until the emulator reports `status` for a version (Gen B provisioning).
 pub fn wait_status(emu: &Emulator, agent: &str, version: &str, status: &str) {
     for _ in 0..100 {
-        let (_, v) = call_api(emu, "GET", &format!("/agents/{agent}/versions/{version}?api-version=v1"), None);
+        let (_, v) = call_api(
+            emu,
+            "GET",
+            &format!("/agents/{agent}/versions/{version}?api-version=v1"),
+            None,
+        );
         if v["status"] == status {
             return;
         }
