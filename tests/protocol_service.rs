@@ -483,7 +483,11 @@ async fn get_schema_converts_every_schema_and_is_cached() {
     );
     assert!(r1.diagnostics.is_empty(), "{:?}", r1.diagnostics);
     let caps = r1.server_capabilities.unwrap();
-    assert!(!caps.plan_destroy && !caps.get_provider_schema_optional);
+    assert!(!caps.plan_destroy);
+    assert!(
+        caps.get_provider_schema_optional,
+        "RPCs must not need a GetSchema first"
+    );
 
     let provider = r1
         .provider

@@ -27,4 +27,4 @@ pub use models::{
     Identity, ListPage, ProtocolVersion, Tool, VersionError, VersionStatus,
 };
 pub use retry::RetryPolicy;
-pub use transport::{build_http_client, build_http_client_trusting};
+pub use transport::{build_http_client, build_http_client_trusting, shared_http_client};

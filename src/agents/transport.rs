@@ -6,12 +6,25 @@
 //! a corporate proxy) can be trusted without turning verification off.
 
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::errors::{Error, ErrorKind};
 
 /// Environment variable naming an extra PEM bundle to trust.
 pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
+/// The process's one HTTP client (one connection pool), built by [`build_http_client`] on first
+/// use: a provider process may be configured more than once (validate, then plan), and each
+/// configured client shares the pool. Built lazily so serving schemas never loads trust roots.
+pub fn shared_http_client() -> Result<reqwest::Client, Error> {
+    static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
+    if let Some(c) = HTTP.get() {
+        return Ok(c.clone());
+    }
+    let built = build_http_client()?;
+    Ok(HTTP.get_or_init(|| built).clone())
+}
 
 /// Build the shared HTTP client: rustls (aws-lc-rs), platform roots + `SSL_CERT_FILE`.
 pub fn build_http_client() -> Result<reqwest::Client, Error> {

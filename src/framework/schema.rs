@@ -3,6 +3,8 @@
 //! Descriptions are markdown: the docs generator renders them verbatim into the registry
 //! pages, and Terraform shows them in `terraform providers schema -json`.
 
+use std::sync::OnceLock;
+
 use super::value::Type;
 
 /// A versioned schema: the version reaches `UpgradeResourceState` with old state.
@@ -19,6 +21,25 @@ pub struct Block {
     pub blocks: Vec<NestedBlock>,
     pub description: String,
     pub deprecated: bool,
+    /// [`Block::value_type`], derived once: every decoded and encoded value needs it, and
+    /// building it allocates a map per nested block. Reset by the builder methods.
+    value_type: TypeCache,
+}
+
+/// A lazily computed type that takes no part in comparing blocks.
+#[derive(Clone, Default)]
+struct TypeCache(OnceLock<Type>);
+
+impl PartialEq for TypeCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for TypeCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TypeCache")
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -68,10 +89,12 @@ impl Block {
     }
     pub fn attribute(mut self, a: Attribute) -> Self {
         self.attributes.push(a);
+        self.value_type = TypeCache::default();
         self
     }
     pub fn block(mut self, b: NestedBlock) -> Self {
         self.blocks.push(b);
+        self.value_type = TypeCache::default();
         self
     }
     pub fn find_attribute(&self, name: &str) -> Option<&Attribute> {
@@ -83,14 +106,18 @@ impl Block {
 
     /// The object type a value of this block has (attributes plus nested blocks), used by
     /// the codec to decode block values.
-    pub fn value_type(&self) -> Type {
+    pub fn value_type(&self) -> &Type {
+        self.value_type.0.get_or_init(|| self.derive_value_type())
+    }
+
+    fn derive_value_type(&self) -> Type {
         let mut attrs: std::collections::BTreeMap<String, Type> = self
             .attributes
             .iter()
             .map(|a| (a.name.clone(), a.ty.clone()))
             .collect();
         for b in &self.blocks {
-            let inner = b.block.value_type();
+            let inner = b.block.value_type().clone();
             let t = match b.nesting {
                 Nesting::Single | Nesting::Group => inner,
                 Nesting::List => Type::list(inner),

@@ -178,6 +178,10 @@ pub trait Provider: Send + Sync {
     }
     /// `ConfigureProvider`: may be called more than once per process.
     async fn configure(&self, ctx: &Ctx, config: &Value, terraform_version: &str) -> Diagnostics;
+    /// The resource types, asked for once when the server starts: the instances serve every
+    /// call of the process, before and after `configure` (share configuration through a
+    /// handle, as `provider::ProviderHandle` does).
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
+    /// The data source types, asked for once like [`Provider::resources`].
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
 }

@@ -25,6 +25,10 @@ use pb::provider_server::Provider as GrpcProvider;
 /// `ProviderServer::new(service)`.
 pub struct ProviderService {
     provider: Arc<dyn Provider>,
+    /// The provider's resource and data source types, asked for once: instances share the
+    /// provider's configure handle, so the same instances serve before and after `Configure`.
+    resources: Vec<Arc<dyn Resource>>,
+    data_sources: Vec<Arc<dyn DataSource>>,
     /// The GetSchema answer, built on first use: schemas never change within a process and
     /// Terraform asks on every command.
     schema: OnceLock<pb::get_provider_schema::Response>,
@@ -36,6 +40,8 @@ pub struct ProviderService {
 impl ProviderService {
     pub fn new(provider: Arc<dyn Provider>) -> Self {
         ProviderService {
+            resources: provider.resources(),
+            data_sources: provider.data_sources(),
             provider,
             schema: OnceLock::new(),
             stop: CancellationToken::new(),
@@ -56,31 +62,32 @@ impl ProviderService {
         ctx
     }
 
-    // Resource and data source lists are asked for on each call rather than cached, so a
-    // provider may hand out instances bound to its current configuration.
+    // A linear search: a provider has a handful of types, fewer than a hash costs.
     fn resource(&self, type_name: &str) -> Result<Arc<dyn Resource>, Diagnostic> {
-        let all = self.provider.resources();
-        if let Some(r) = all.iter().find(|r| r.type_name() == type_name) {
+        if let Some(r) = self.resources.iter().find(|r| r.type_name() == type_name) {
             return Ok(r.clone());
         }
         Err(unknown_type(
             "resource",
             type_name,
             self.provider.type_name(),
-            all.iter().map(|r| r.type_name()),
+            self.resources.iter().map(|r| r.type_name()),
         ))
     }
 
     fn data_source(&self, type_name: &str) -> Result<Arc<dyn DataSource>, Diagnostic> {
-        let all = self.provider.data_sources();
-        if let Some(d) = all.iter().find(|d| d.type_name() == type_name) {
+        if let Some(d) = self
+            .data_sources
+            .iter()
+            .find(|d| d.type_name() == type_name)
+        {
             return Ok(d.clone());
         }
         Err(unknown_type(
             "data source",
             type_name,
             self.provider.type_name(),
-            all.iter().map(|d| d.type_name()),
+            self.data_sources.iter().map(|d| d.type_name()),
         ))
     }
 
@@ -92,7 +99,7 @@ impl ProviderService {
             &format!("provider {}", self.provider.type_name()),
         ));
         let mut resource_schemas = HashMap::new();
-        for r in self.provider.resources() {
+        for r in &self.resources {
             problems.extend(schema::check(&r.schema().block, r.type_name()));
             resource_schemas.insert(
                 r.type_name().to_owned(),
@@ -100,7 +107,7 @@ impl ProviderService {
             );
         }
         let mut data_source_schemas = HashMap::new();
-        for d in self.provider.data_sources() {
+        for d in &self.data_sources {
             problems.extend(schema::check(
                 &d.schema().block,
                 &format!("data.{}", d.type_name()),
@@ -135,9 +142,12 @@ impl ProviderService {
 fn capabilities() -> pb::ServerCapabilities {
     // No plan_destroy: core then sends destroys straight to ApplyResourceChange, which every
     // Terraform version since 1.0 does, keeping one code path.
+    // get_provider_schema_optional: no RPC depends on GetProviderSchema having been called
+    // (schemas are built on first use, wherever that is), so Terraform ≥ 1.6 may reuse the
+    // schema it cached from an earlier process of this provider instead of asking each one.
     pb::ServerCapabilities {
         plan_destroy: false,
-        get_provider_schema_optional: false,
+        get_provider_schema_optional: true,
         move_resource_state: false,
     }
 }
@@ -231,16 +241,14 @@ impl GrpcProvider for ProviderService {
             server_capabilities: Some(capabilities()),
             diagnostics: vec![],
             data_sources: self
-                .provider
-                .data_sources()
+                .data_sources
                 .iter()
                 .map(|d| pb::get_metadata::DataSourceMetadata {
                     type_name: d.type_name().to_owned(),
                 })
                 .collect(),
             resources: self
-                .provider
-                .resources()
+                .resources
                 .iter()
                 .map(|r| pb::get_metadata::ResourceMetadata {
                     type_name: r.type_name().to_owned(),

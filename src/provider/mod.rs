@@ -8,7 +8,7 @@ pub mod adoption;
 pub mod config;
 pub mod handle;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -25,19 +25,6 @@ pub fn new_provider() -> Arc<dyn Provider> {
 #[derive(Default)]
 pub struct AzureAiProvider {
     handle: ProviderHandle,
-}
-
-/// One HTTP connection pool per process: Terraform may configure a provider process more than
-/// once (e.g. validate, then plan), and every client built here shares this pool. Built on the
-/// first `Configure`, so starting the plugin (schema requests) stays cheap.
-static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
-
-fn shared_http() -> Result<reqwest::Client, agents::Error> {
-    if let Some(c) = HTTP.get() {
-        return Ok(c.clone());
-    }
-    let built = agents::build_http_client()?;
-    Ok(HTTP.get_or_init(|| built).clone())
 }
 
 impl AzureAiProvider {
@@ -67,7 +54,8 @@ impl Provider for AzureAiProvider {
             Err(d) => return d,
         };
         let mut diags = Diagnostics::new();
-        let client = shared_http().and_then(|http| {
+        // Terraform may configure one process more than once; every client shares one pool.
+        let client = agents::shared_http_client().and_then(|http| {
             let credential = agents::credential_chain(settings.auth, http.clone())?;
             let mut opts = ClientOptions::new(settings.endpoint.clone(), credential);
             opts.api_version = settings.api_version;

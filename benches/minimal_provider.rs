@@ -1,0 +1,132 @@
+//! `minimal`: the smallest provider our protocol layer can serve, for the benchmark's plan
+//! comparison (docs/performance.md).
+//!
+//! One resource, `minimal_thing`, holds the same values as a benchmark
+//! `azureai_hosted_agent_version` in plain attributes, with no validation and no API: plan
+//! marks `id` unknown, apply sets it. Planning N of these against N `terraform_data` isolates
+//! what any out-of-process provider costs Terraform (process starts, gRPC, msgpack) from what
+//! the azureai resource itself adds (its larger schema and its plan rules).
+//!
+//! Built with `cargo build --release --example minimal-provider`; never shipped.
+
+use std::sync::{Arc, LazyLock};
+
+use async_trait::async_trait;
+use azureai::framework::plan::mark_computed_unknown;
+use azureai::framework::{
+    ApplyRequest, ApplyResponse, Attribute, Block, Ctx, DataSource, Diagnostics, ImportResponse,
+    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, Schema, Type, Value,
+};
+use azureai::plugin::{self, ServeOptions};
+use azureai::protocol::ProviderService;
+
+static PROVIDER_SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema::new(0, Block::new()));
+
+static THING_SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let protocol = Type::Object(
+        [("protocol", Type::String), ("version", Type::String)]
+            .into_iter()
+            .map(|(k, t)| (k.to_owned(), t))
+            .collect(),
+    );
+    Schema::new(
+        0,
+        Block::new()
+            .attribute(Attribute::string("id").computed())
+            .attribute(Attribute::string("agent_name").required())
+            .attribute(Attribute::string("image").required())
+            .attribute(Attribute::string("cpu").optional())
+            .attribute(Attribute::string("memory").optional())
+            .attribute(
+                Attribute::typed("container_protocol_version", Type::list(protocol)).optional(),
+            )
+            .attribute(Attribute::string_map("environment_variables").optional()),
+    )
+});
+
+struct Minimal;
+
+#[async_trait]
+impl Provider for Minimal {
+    fn type_name(&self) -> &'static str {
+        "minimal"
+    }
+    fn schema(&self) -> &Schema {
+        &PROVIDER_SCHEMA
+    }
+    async fn configure(&self, _: &Ctx, _: &Value, _: &str) -> Diagnostics {
+        Diagnostics::new()
+    }
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![Arc::new(Thing)]
+    }
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![]
+    }
+}
+
+struct Thing;
+
+#[async_trait]
+impl Resource for Thing {
+    fn type_name(&self) -> &'static str {
+        "minimal_thing"
+    }
+    fn schema(&self) -> &Schema {
+        &THING_SCHEMA
+    }
+    async fn plan(&self, _: &Ctx, req: PlanRequest) -> PlanResponse {
+        PlanResponse {
+            planned_state: mark_computed_unknown(
+                &THING_SCHEMA.block,
+                &req.config,
+                &req.proposed_new_state,
+            ),
+            ..PlanResponse::default()
+        }
+    }
+    async fn apply(&self, _: &Ctx, req: ApplyRequest) -> ApplyResponse {
+        let mut new_state = req.planned_state;
+        if !new_state.is_null() {
+            let id = new_state
+                .get("image")
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            new_state.set("id", Value::string(id));
+        }
+        ApplyResponse {
+            new_state,
+            ..ApplyResponse::default()
+        }
+    }
+    async fn read(&self, _: &Ctx, req: ReadRequest) -> ReadResponse {
+        ReadResponse {
+            new_state: req.current_state,
+            ..ReadResponse::default()
+        }
+    }
+    async fn import(&self, _: &Ctx, _: &str) -> ImportResponse {
+        ImportResponse::default()
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let service = ProviderService::new(Arc::new(Minimal));
+    let opts = ServeOptions {
+        provider_address: "registry.terraform.io/azureai/minimal".into(),
+        ..ServeOptions::default()
+    };
+    match runtime.block_on(plugin::serve(service, opts)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
