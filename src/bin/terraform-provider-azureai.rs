@@ -37,7 +37,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     azureai::logging::init();
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread: the provider's work is waiting on Terraform and on HTTP, a few hundred
+    // microseconds of CPU per call; worker threads would only add start-up time (spawning them
+    // is a third of the process's work before the handshake) and cross-thread wake-ups.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
