@@ -5,10 +5,13 @@ Measures, side by side in one run (machines here are noisy, so only same-run rat
   1. start-up: exec of the provider binary to its go-plugin handshake line (median), idle RSS
      after the handshake, binary size;
   2. plan overhead: `terraform plan` of N new azureai_hosted_agent_version resources vs N built-in
-     terraform_data resources (Terraform's own floor, the denominator);
+     terraform_data resources (Terraform's own floor, the denominator), and vs N resources of
+     `minimal`, the smallest provider our protocol layer serves (benches/minimal_provider.rs):
+     what any out-of-process provider costs Terraform, apart from what our resource adds;
   3. provider CPU time and peak RSS during that plan (wait4 rusage of the provider process);
   4. apply/destroy throughput: `terraform apply`/`destroy` of M versions vs the seed's sequential
-     Python loop (official SDK), each against a fresh emulator with the same added latency.
+     Python loop (official SDK), each against a fresh emulator with the same added latency; and
+     apply/destroy of M terraform_data resources, what Terraform itself needs for M resources.
 
 Prints a results table and one `RATIO <name>: <value>` line per ratio (tests/bench_smoke.rs checks
 that every ratio line is printed, so the benchmark cannot rot), and writes all figures as JSON.
@@ -38,6 +41,8 @@ MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca
 PROVIDER_VERSION = "0.1.0"
 MIRROR_SUBDIR = f"registry.terraform.io/azureai/azureai/{PROVIDER_VERSION}/linux_amd64"
 PROVIDER_FILE = f"terraform-provider-azureai_v{PROVIDER_VERSION}"
+MINIMAL_SUBDIR = f"registry.terraform.io/azureai/minimal/{PROVIDER_VERSION}/linux_amd64"
+MINIMAL_FILE = f"terraform-provider-minimal_v{PROVIDER_VERSION}"
 # The seed's SDK (2.0.0b3) speaks the first preview generation; the provider speaks it too.
 API_VERSION = "2025-11-15-preview"
 AGENTS = 10  # versions are spread over this many agents; keep in sync with seed_workflow.py
@@ -267,6 +272,22 @@ def azureai_config(n, endpoint):
     return "".join(parts)
 
 
+def minimal_config(n):
+    # The same values again, as the minimal provider's plain attributes.
+    parts = ['terraform {\n  required_providers {\n    minimal = {\n      source  = "azureai/minimal"\n'
+             f'      version = "{PROVIDER_VERSION}"\n    }}\n  }}\n}}\n']
+    for i in range(n):
+        s = version_spec(i)
+        parts.append(
+            f'\nresource "minimal_thing" "v{i}" {{\n'
+            f'  agent_name = "{s["agent_name"]}"\n  image      = "{s["image"]}"\n'
+            '  cpu        = "1"\n  memory     = "2Gi"\n'
+            '  container_protocol_version = [{ protocol = "responses", version = "v1" }]\n'
+            f'  environment_variables = {{ MODEL_NAME = "gpt-4o-mini", INDEX = "{s["index"]}" }}\n}}\n'
+        )
+    return "".join(parts)
+
+
 def terraform_data_config(n):
     # The same values as the azureai config, so Terraform core handles equal amounts of data.
     parts = []
@@ -283,16 +304,23 @@ def terraform_data_config(n):
     return "".join(parts)
 
 
-def make_mirror(root, provider_file_writer):
+def make_mirror(root, provider_file_writer, minimal_provider=None):
+    """A filesystem mirror holding azureai (and, when given, the minimal provider) + a CLI config."""
     mirror = root / "mirror"
     target = mirror / MIRROR_SUBDIR
     target.mkdir(parents=True)
     provider_file_writer(target / PROVIDER_FILE)
+    sources = ["registry.terraform.io/azureai/azureai"]
+    if minimal_provider is not None:
+        (mirror / MINIMAL_SUBDIR).mkdir(parents=True)
+        copy_binary(minimal_provider)(mirror / MINIMAL_SUBDIR / MINIMAL_FILE)
+        sources.append("registry.terraform.io/azureai/minimal")
+    listed = json.dumps(sources)
     cli_config = root / "terraformrc"
     cli_config.write_text(
         'provider_installation {\n  filesystem_mirror {\n'
-        f'    path    = "{mirror}"\n    include = ["registry.terraform.io/azureai/azureai"]\n  }}\n'
-        '  direct {\n    exclude = ["registry.terraform.io/azureai/azureai"]\n  }\n}\n'
+        f'    path    = "{mirror}"\n    include = {listed}\n  }}\n'
+        f'  direct {{\n    exclude = {listed}\n  }}\n}}\n'
     )
     return cli_config
 
@@ -340,27 +368,28 @@ def expect(pattern, text, label):
 # 2 + 3. plan overhead, provider CPU and peak RSS
 
 
-def bench_plan(provider, emulator_bin, terraform, workdir, n, reps):
+def bench_plan(provider, minimal_provider, emulator_bin, terraform, workdir, n, reps):
     root = workdir / "plan"
     root.mkdir()
     emu = Emulator(emulator_bin, root, "emulator-plan", latency_ms=0)
     try:
         (root / "plain").mkdir()
-        mirror_cfg = make_mirror(root / "plain", copy_binary(provider))
+        mirror_cfg = make_mirror(root / "plain", copy_binary(provider), minimal_provider)
         env = terraform_env(mirror_cfg, emu.env())
         ws_azureai = workspace(root, "azureai", azureai_config(n, emu.endpoint), terraform, env)
+        ws_minimal = workspace(root, "minimal", minimal_config(n), terraform, env)
         ws_data = workspace(root, "terraform_data", terraform_data_config(n), terraform, env)
         plan_cmd = [terraform, "plan", "-input=false", "-no-color", "-lock=false"]
-        azureai_t, data_t = [], []
-        # Alternate the two so that drift in machine load hits both alike.
+        azureai_t, minimal_t, data_t = [], [], []
+        # Alternate the three so that drift in machine load hits all alike.
         for rep in range(reps):
-            t, out = run_timed(plan_cmd, ws_azureai, env, "terraform plan (azureai)")
-            expect(rf"Plan: {n} to add, 0 to change, 0 to destroy", out, "plan (azureai)")
-            azureai_t.append(t)
-            t, out = run_timed(plan_cmd, ws_data, env, "terraform plan (terraform_data)")
-            expect(rf"Plan: {n} to add, 0 to change, 0 to destroy", out, "plan (terraform_data)")
-            data_t.append(t)
-            log(f"plan rep {rep + 1}/{reps}: azureai {t_fmt(azureai_t[-1])}, terraform_data {t_fmt(data_t[-1])}")
+            for label, ws, times in (("azureai", ws_azureai, azureai_t), ("minimal", ws_minimal, minimal_t),
+                                     ("terraform_data", ws_data, data_t)):
+                t, out = run_timed(plan_cmd, ws, env, f"terraform plan ({label})")
+                expect(rf"Plan: {n} to add, 0 to change, 0 to destroy", out, f"plan ({label})")
+                times.append(t)
+            log(f"plan rep {rep + 1}/{reps}: azureai {t_fmt(azureai_t[-1])}, minimal {t_fmt(minimal_t[-1])},"
+                f" terraform_data {t_fmt(data_t[-1])}")
 
         # Same plan once more, with the provider under a recorder for its CPU time and peak RSS.
         (root / "wrapped").mkdir()
@@ -379,8 +408,10 @@ def bench_plan(provider, emulator_bin, terraform, workdir, n, reps):
         "n": n,
         "reps": reps,
         "azureai_s_median": statistics.median(azureai_t),
+        "minimal_s_median": statistics.median(minimal_t),
         "terraform_data_s_median": statistics.median(data_t),
         "azureai_s": azureai_t,
+        "minimal_s": minimal_t,
         "terraform_data_s": data_t,
         # Terraform starts the provider several times per plan (schemas/validation, then the plan
         # walk): CPU is summed over them, peak RSS is the largest of them.
@@ -434,6 +465,18 @@ def bench_apply(provider, emulator_bin, terraform, venv_python, workdir, n, late
         check_versions(emu, 0, "after terraform destroy")
         result["terraform_destroy_s"] = t
         result["terraform_requests"] = emu.stats().get("requests")
+
+        # Terraform's own cost of creating and destroying as many resources, with no provider
+        # process and no API: the floor under any provider's apply.
+        ws = workspace(root, "terraform_data", terraform_data_config(n), terraform, env)
+        t, out = run_timed([terraform, "apply", "-auto-approve", "-input=false", "-no-color", "-lock=false"],
+                           ws, env, "terraform apply (terraform_data)")
+        expect(rf"Apply complete! Resources: {n} added", out, "terraform apply (terraform_data)")
+        result["terraform_data_apply_s"] = t
+        t, out = run_timed([terraform, "destroy", "-auto-approve", "-input=false", "-no-color", "-lock=false"],
+                           ws, env, "terraform destroy (terraform_data)")
+        expect(rf"Destroy complete! Resources: {n} destroyed", out, "terraform destroy (terraform_data)")
+        result["terraform_data_destroy_s"] = t
     finally:
         emu.stop()
 
@@ -504,6 +547,9 @@ def report(results, mode):
          f"{p['terraform_data_s_median']:.2f} (terraform_data)",
          p["azureai_s_median"] / p["terraform_data_s_median"], f"<= {TARGET_PLAN_RATIO} x",
          p["azureai_s_median"] / p["terraform_data_s_median"] <= TARGET_PLAN_RATIO),
+        (f"plan of {p['n']}, minimal provider (protocol floor) (s)", f"{p['minimal_s_median']:.2f}",
+         f"{p['terraform_data_s_median']:.2f} (terraform_data)",
+         p["minimal_s_median"] / p["terraform_data_s_median"], "-", None),
         (f"apply of {a['n']} @ {a['latency_ms']} ms (s)", f"{a['terraform_apply_s']:.2f}",
          f"{a['python_create_s']:.2f} (Python seed loop)",
          a["python_create_s"] / a["terraform_apply_s"], f">= {TARGET_APPLY_SPEEDUP} x faster",
@@ -515,6 +561,12 @@ def report(results, mode):
         (f"destroy of {a['n']} @ {a['latency_ms']} ms (s)", f"{a['terraform_destroy_s']:.2f}",
          f"{a['python_delete_s']:.2f} (Python seed loop)",
          a["python_delete_s"] / a["terraform_destroy_s"], "-", None),
+        (f"apply of {a['n']}, vs Terraform's own floor (s)", f"{a['terraform_apply_s']:.2f}",
+         f"{a['terraform_data_apply_s']:.2f} (terraform_data, no API)",
+         a["terraform_apply_s"] / a["terraform_data_apply_s"], "-", None),
+        (f"destroy of {a['n']}, vs Terraform's own floor (s)", f"{a['terraform_destroy_s']:.2f}",
+         f"{a['terraform_data_destroy_s']:.2f} (terraform_data, no API)",
+         a["terraform_destroy_s"] / a["terraform_data_destroy_s"], "-", None),
     ]
     print()
     print(f"## terraform-provider-azureai benchmark ({mode})")
@@ -550,6 +602,12 @@ def report(results, mode):
         # Conservative variant: only the Python loop's own time (no interpreter start, no imports)
         # against Terraform's whole command.
         "apply_speedup_vs_python_loop_only": a["python_create_loop_s"] / a["terraform_apply_s"],
+        # The floors: what Terraform needs without our resource (minimal provider) or without any
+        # provider process or API at all (terraform_data). A target above its floor cannot be met.
+        "plan_minimal_provider_vs_terraform_data": p["minimal_s_median"] / p["terraform_data_s_median"],
+        "apply_vs_terraform_data_apply": a["terraform_apply_s"] / a["terraform_data_apply_s"],
+        "destroy_vs_terraform_data_destroy": a["terraform_destroy_s"] / a["terraform_data_destroy_s"],
+        "apply_speedup_ceiling_vs_python_seed": a["python_create_s"] / a["terraform_data_apply_s"],
     }
     for name, value in ratios.items():
         print(f"RATIO {name}: {value:.3f}")
@@ -560,6 +618,8 @@ def main():
     parser = argparse.ArgumentParser(description="terraform-provider-azureai benchmark driver (use scripts/bench.sh)")
     parser.add_argument("--provider", required=True, type=Path)
     parser.add_argument("--emulator", required=True, type=Path)
+    parser.add_argument("--minimal-provider", required=True, type=Path,
+                        help="the minimal-provider example binary (benches/minimal_provider.rs)")
     parser.add_argument("--terraform", default="terraform")
     parser.add_argument("--python-sdk", required=True, help="python of the azure-ai-projects 2.0.0b3 venv")
     parser.add_argument("--smoke", action="store_true", help="tiny N, for tests/bench_smoke.rs")
@@ -570,7 +630,8 @@ def main():
     cfg = SMOKE if args.smoke else FULL
     terraform = shutil.which(args.terraform) or args.terraform
     provider, emulator_bin = args.provider.resolve(), args.emulator.resolve()
-    for p in (provider, emulator_bin):
+    minimal_provider = args.minimal_provider.resolve()
+    for p in (provider, emulator_bin, minimal_provider):
         if not p.is_file():
             raise BenchError(f"{p} does not exist")
     tf_version = subprocess.run([terraform, "version"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
@@ -582,7 +643,8 @@ def main():
         log(f"start-up: {cfg['startup_runs']} runs")
         results["startup"] = bench_startup(provider, workdir, cfg["startup_runs"])
         log(f"plan: {cfg['plan_n']} resources, {cfg['plan_reps']} reps each")
-        results["plan"] = bench_plan(provider, emulator_bin, terraform, workdir, cfg["plan_n"], cfg["plan_reps"])
+        results["plan"] = bench_plan(provider, minimal_provider, emulator_bin, terraform, workdir,
+                                     cfg["plan_n"], cfg["plan_reps"])
         log(f"apply/destroy: {cfg['apply_n']} versions at {cfg['latency_ms']} ms latency")
         results["apply"] = bench_apply(provider, emulator_bin, terraform, args.python_sdk, workdir,
                                        cfg["apply_n"], cfg["latency_ms"])

@@ -7,6 +7,7 @@
 #
 # Options:
 #   --provider PATH --emulator PATH  use these binaries instead of building (both or neither)
+#   --minimal-provider PATH          the minimal-provider example (default: examples/ beside --provider)
 #   --json PATH                      also write every figure as JSON
 #   --keep                           keep the temporary work directory (configs, logs)
 #
@@ -19,15 +20,16 @@ cd "$repo_root"
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 
-smoke=0 provider="" emulator="" driver_args=()
+smoke=0 provider="" emulator="" minimal="" driver_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --smoke) smoke=1; driver_args+=(--smoke) ;;
     --provider) provider="${2:?--provider needs a path}"; shift ;;
     --emulator) emulator="${2:?--emulator needs a path}"; shift ;;
+    --minimal-provider) minimal="${2:?--minimal-provider needs a path}"; shift ;;
     --json) driver_args+=(--json "${2:?--json needs a path}"); shift ;;
     --keep) driver_args+=(--keep) ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
@@ -42,18 +44,21 @@ command -v python3 >/dev/null 2>&1 || die "python3 is required"
 if [[ -z "$provider" ]]; then
   if [[ $smoke -eq 1 ]]; then
     # Smoke runs the same code paths on debug binaries: only the figures differ.
-    cargo build --bins
+    cargo build --bins --example minimal-provider
     target_dir="$repo_root/target/debug"
   else
-    echo "bench.sh: building release binaries (cargo build --release --bins)" >&2
-    cargo build --release --bins
+    echo "bench.sh: building release binaries (cargo build --release --bins --example minimal-provider)" >&2
+    cargo build --release --bins --example minimal-provider
     target_dir="$repo_root/target/release"
   fi
   provider="$target_dir/terraform-provider-azureai"
   emulator="$target_dir/azureai-emulator"
 fi
+# The plan benchmark's protocol floor; cargo builds examples beside the binaries.
+minimal="${minimal:-$(dirname "$provider")/examples/minimal-provider}"
+[[ -x "$minimal" ]] || die "no minimal provider at $minimal (cargo build --example minimal-provider, or pass --minimal-provider)"
 
 scripts/setup-python.sh b3 >&2 || die "setting up the azure-ai-projects 2.0.0b3 venv failed"
 
-exec python3 benches/bench.py --provider "$provider" --emulator "$emulator" \
+exec python3 benches/bench.py --provider "$provider" --emulator "$emulator" --minimal-provider "$minimal" \
   --python-sdk "$repo_root/.cache/venv-sdk-b3/bin/python" "${driver_args[@]}"

@@ -31,6 +31,9 @@ py_pid=$!
 echo "test.sh: building test targets"
 build_status=0
 cargo test --all-targets --no-run "$@" || build_status=$?
+# The benchmark smoke test runs the minimal-provider example as a program; `--all-targets`
+# builds examples only as test harnesses.
+[[ $build_status -ne 0 ]] || cargo build --example minimal-provider || build_status=$?
 
 prereq_failed=0
 if ! wait "$tf_pid"; then

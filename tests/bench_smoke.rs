@@ -15,6 +15,10 @@ const RATIOS: &[&str] = &[
     "apply_speedup_vs_python_seed",
     "destroy_speedup_vs_python_seed",
     "apply_speedup_vs_python_loop_only",
+    "plan_minimal_provider_vs_terraform_data",
+    "apply_vs_terraform_data_apply",
+    "destroy_vs_terraform_data_destroy",
+    "apply_speedup_ceiling_vs_python_seed",
 ];
 
 fn ratio(stdout: &str, name: &str) -> Option<f64> {
@@ -28,12 +32,23 @@ fn ratio(stdout: &str, name: &str) -> Option<f64> {
 #[test]
 fn smoke_run_prints_every_ratio() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let provider = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-azureai"));
+    // Cargo has no CARGO_BIN_EXE for examples; `cargo test --all-targets` (the test command)
+    // builds them beside the binaries. Running cargo from here would wait on cargo's own lock.
+    let minimal = provider.with_file_name("examples").join("minimal-provider");
+    assert!(
+        minimal.is_file(),
+        "{} is missing: run the tests with --all-targets (or cargo build --example minimal-provider)",
+        minimal.display()
+    );
     let out = Command::new(repo.join("scripts/bench.sh"))
         .arg("--smoke")
         .arg("--provider")
         .arg(env!("CARGO_BIN_EXE_terraform-provider-azureai"))
         .arg("--emulator")
         .arg(env!("CARGO_BIN_EXE_azureai-emulator"))
+        .arg("--minimal-provider")
+        .arg(&minimal)
         .current_dir(&repo)
         .output()
         .expect("run scripts/bench.sh --smoke");
