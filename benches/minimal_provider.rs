@@ -1,11 +1,14 @@
 //! `minimal`: the smallest provider our protocol layer can serve, for the benchmark's plan
 //! comparison (docs/performance.md).
 //!
-//! One resource, `minimal_thing`, holds the same values as a benchmark
-//! `azureai_hosted_agent_version` in plain attributes, with no validation and no API: plan
-//! marks `id` unknown, apply sets it. Planning N of these against N `terraform_data` isolates
-//! what any out-of-process provider costs Terraform (process starts, gRPC, msgpack) from what
-//! the azureai resource itself adds (its larger schema and its plan rules).
+//! Two resource types, neither validating nor calling any API (plan marks computed attributes
+//! unknown, apply sets `id`):
+//! - `minimal_thing` holds the values of a benchmark `azureai_hosted_agent_version` in seven
+//!   plain attributes. N of these against N `terraform_data` is what any out-of-process provider
+//!   costs Terraform (process starts, gRPC, msgpack): the protocol floor.
+//! - `minimal_hosted_agent_version` has exactly the azureai resource's schema. N of these
+//!   against N `minimal_thing` is what Terraform core spends on that richer schema; N real
+//!   `azureai_hosted_agent_version` against these is what the resource's own rules add.
 //!
 //! Built with `cargo build --release --example minimal-provider`; never shipped.
 
@@ -58,27 +61,40 @@ impl Provider for Minimal {
         Diagnostics::new()
     }
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(Thing)]
+        vec![
+            Arc::new(Thing {
+                type_name: "minimal_thing",
+                schema: &THING_SCHEMA,
+            }),
+            Arc::new(Thing {
+                type_name: "minimal_hosted_agent_version",
+                schema: &azureai::resources::hosted_agent_version::SCHEMA,
+            }),
+        ]
     }
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![]
     }
 }
 
-struct Thing;
+/// A resource type that only echoes: the schema is all that differs between the two.
+struct Thing {
+    type_name: &'static str,
+    schema: &'static Schema,
+}
 
 #[async_trait]
 impl Resource for Thing {
     fn type_name(&self) -> &'static str {
-        "minimal_thing"
+        self.type_name
     }
     fn schema(&self) -> &Schema {
-        &THING_SCHEMA
+        self.schema
     }
     async fn plan(&self, _: &Ctx, req: PlanRequest) -> PlanResponse {
         PlanResponse {
             planned_state: mark_computed_unknown(
-                &THING_SCHEMA.block,
+                &self.schema.block,
                 &req.config,
                 &req.proposed_new_state,
             ),

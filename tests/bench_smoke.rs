@@ -16,6 +16,7 @@ const RATIOS: &[&str] = &[
     "destroy_speedup_vs_python_seed",
     "apply_speedup_vs_python_loop_only",
     "plan_minimal_provider_vs_terraform_data",
+    "plan_minimal_azureai_schema_vs_terraform_data",
     "apply_vs_terraform_data_apply",
     "destroy_vs_terraform_data_destroy",
     "apply_speedup_ceiling_vs_python_seed",
