@@ -10,7 +10,7 @@ use azureai::framework::codec;
 use azureai::framework::{Attribute, Block, Value};
 use azureai::proto::tfplugin5 as pb;
 use azureai::proto::tfplugin5::provider_server::Provider as _;
-use protocol_fake::{config, dv, service};
+use protocol_fake::{config, create, service};
 use tonic::Request;
 
 #[derive(Clone, Default)]
@@ -46,25 +46,7 @@ fn debug_logs_name_the_rpc_and_type_but_never_values() {
             .unwrap();
         rt.block_on(async {
             let svc = service();
-            let c = config("logged");
-            let p = svc
-                .plan_resource_change(Request::new(pb::plan_resource_change::Request {
-                    type_name: "fake_thing".into(),
-                    proposed_new_state: dv(&c),
-                    config: dv(&c),
-                    ..Default::default()
-                }))
-                .await
-                .unwrap()
-                .into_inner();
-            svc.apply_resource_change(Request::new(pb::apply_resource_change::Request {
-                type_name: "fake_thing".into(),
-                planned_state: p.planned_state,
-                config: dv(&c),
-                ..Default::default()
-            }))
-            .await
-            .unwrap();
+            create(&svc, &config("logged")).await;
             let pcfg = Value::object([("secret", Value::string("s3cr3t-t0ken"))]);
             let pblock = Block::new().attribute(Attribute::string("secret").optional().sensitive());
             svc.configure(Request::new(pb::configure::Request {

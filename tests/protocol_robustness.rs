@@ -11,7 +11,7 @@ use azureai::framework::codec;
 use azureai::proto::tfplugin5 as pb;
 use azureai::proto::tfplugin5::provider_server::Provider as _;
 use proptest::prelude::*;
-use protocol_fake::{block, config, dv, service};
+use protocol_fake::{block, config, create, service};
 use tonic::Request;
 
 fn has_error(diags: &[pb::Diagnostic]) -> bool {
@@ -92,29 +92,7 @@ async fn parallel_calls_do_not_interfere() {
         let svc = svc.clone();
         tasks.push(tokio::spawn(async move {
             let name = format!("n{i}");
-            let c = config(&name);
-            let p = svc
-                .plan_resource_change(Request::new(pb::plan_resource_change::Request {
-                    type_name: "fake_thing".into(),
-                    proposed_new_state: dv(&c),
-                    config: dv(&c),
-                    ..Default::default()
-                }))
-                .await
-                .unwrap()
-                .into_inner();
-            let a = svc
-                .apply_resource_change(Request::new(pb::apply_resource_change::Request {
-                    type_name: "fake_thing".into(),
-                    planned_state: p.planned_state,
-                    config: dv(&c),
-                    ..Default::default()
-                }))
-                .await
-                .unwrap()
-                .into_inner();
-            let state =
-                codec::decode_block_msgpack(&a.new_state.unwrap().msgpack, &block()).unwrap();
+            let state = create(&svc, &config(&name)).await;
             (name, state)
         }));
     }

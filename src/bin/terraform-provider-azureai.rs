@@ -12,7 +12,7 @@ use clap::Parser;
 use azureai::plugin::{self, ServeOptions};
 use azureai::protocol::ProviderService;
 
-#[derive(Debug, Parser)]
+#[derive(Debug, Default, Parser)]
 #[command(
     name = "terraform-provider-azureai",
     version,
@@ -34,7 +34,14 @@ fn main() -> ExitCode {
         let code = azureai::docs::cli(&*azureai::provider::new_provider(), &args[2..]);
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
-    let cli = Cli::parse();
+    // Terraform starts us without arguments, and the time to the handshake line is paid on
+    // every command: skip building clap's parser (a tenth of our start-up) when there is
+    // nothing to parse.
+    let cli = if args.len() > 1 {
+        Cli::parse()
+    } else {
+        Cli::default()
+    };
     azureai::logging::init();
 
     // One thread: the provider's work is waiting on Terraform and on HTTP, a few hundred

@@ -11,7 +11,9 @@ use azureai::framework::{
     PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, Schema, Type, Value,
 };
 use azureai::proto::tfplugin5 as pb;
+use azureai::proto::tfplugin5::provider_server::Provider as _;
 use azureai::protocol::ProviderService;
+use tonic::Request;
 
 struct P {
     schema: Schema,
@@ -115,4 +117,30 @@ pub fn config(name: &str) -> Value {
         ("tags", Value::Set(vec![Value::string("a")])),
         ("id", Value::Null),
     ])
+}
+
+/// Creates a `fake_thing` from `config` as Terraform does (plan, then apply the plan); returns
+/// the new state.
+pub async fn create(svc: &ProviderService, config: &Value) -> Value {
+    let p = svc
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "fake_thing".into(),
+            proposed_new_state: dv(config),
+            config: dv(config),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let a = svc
+        .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+            type_name: "fake_thing".into(),
+            planned_state: p.planned_state,
+            config: dv(config),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    codec::decode_block_msgpack(&a.new_state.unwrap().msgpack, &block()).unwrap()
 }
