@@ -206,6 +206,22 @@ fn decode(
     }
 }
 
+/// Decodes every value of a request (prior state, new state, configuration, …), recording a
+/// diagnostic for each that fails; all of them, or None.
+fn decode_all<const N: usize>(
+    values: [(Option<&pb::DynamicValue>, &str); N],
+    block: &crate::framework::Block,
+    type_name: &str,
+    diags: &mut Diagnostics,
+) -> Option<[Value; N]> {
+    let decoded = values.map(|(dv, what)| decode(dv, block, what, type_name, diags));
+    if decoded.iter().all(Option::is_some) {
+        Some(decoded.map(Option::unwrap_or_default))
+    } else {
+        None
+    }
+}
+
 /// Encodes a response value, recording a diagnostic on failure.
 fn encode(
     v: &Value,
@@ -461,22 +477,14 @@ impl GrpcProvider for ProviderService {
                 Ok(r) => {
                     let block = &r.schema().block;
                     let t = &req.type_name;
-                    let prior = decode(
-                        req.prior_state.as_ref(),
-                        block,
-                        "prior state",
-                        t,
-                        &mut diags,
-                    );
-                    let proposed = decode(
-                        req.proposed_new_state.as_ref(),
-                        block,
-                        "proposed new state",
-                        t,
-                        &mut diags,
-                    );
-                    let config = decode(req.config.as_ref(), block, "configuration", t, &mut diags);
-                    if let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) {
+                    let values = [
+                        (req.prior_state.as_ref(), "prior state"),
+                        (req.proposed_new_state.as_ref(), "proposed new state"),
+                        (req.config.as_ref(), "configuration"),
+                    ];
+                    if let Some([prior, proposed, config]) =
+                        decode_all(values, block, t, &mut diags)
+                    {
                         if proposed.is_null() {
                             // Destroy: the plan is null, nothing for the resource to decide.
                             answer.planned_state =
@@ -530,22 +538,13 @@ impl GrpcProvider for ProviderService {
                 Ok(r) => {
                     let block = &r.schema().block;
                     let t = &req.type_name;
-                    let prior = decode(
-                        req.prior_state.as_ref(),
-                        block,
-                        "prior state",
-                        t,
-                        &mut diags,
-                    );
-                    let planned = decode(
-                        req.planned_state.as_ref(),
-                        block,
-                        "planned state",
-                        t,
-                        &mut diags,
-                    );
-                    let config = decode(req.config.as_ref(), block, "configuration", t, &mut diags);
-                    if let (Some(prior), Some(planned), Some(config)) = (prior, planned, config) {
+                    let values = [
+                        (req.prior_state.as_ref(), "prior state"),
+                        (req.planned_state.as_ref(), "planned state"),
+                        (req.config.as_ref(), "configuration"),
+                    ];
+                    if let Some([prior, planned, config]) = decode_all(values, block, t, &mut diags)
+                    {
                         let resp = r
                             .apply(
                                 &self.ctx(),
