@@ -264,12 +264,7 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
         },
         Type::List(et) | Type::Set(et) => match v {
             M::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    out.push(w.at(PathStep::Index(i as i64), |w| {
-                        from_mp(item, et, w, depth + 1)
-                    })?);
-                }
+                let out = decode_elements(items, std::iter::repeat(&**et), w, depth, from_mp)?;
                 Ok(if matches!(ty, Type::Set(_)) {
                     Value::Set(out)
                 } else {
@@ -279,15 +274,13 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
             _ => Err(mp_mismatch(w, ty, v)),
         },
         Type::Tuple(ets) => match v {
-            M::Array(items) if items.len() == ets.len() => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                    out.push(w.at(PathStep::Index(i as i64), |w| {
-                        from_mp(item, et, w, depth + 1)
-                    })?);
-                }
-                Ok(Value::List(out))
-            }
+            M::Array(items) if items.len() == ets.len() => Ok(Value::List(decode_elements(
+                items,
+                ets.iter(),
+                w,
+                depth,
+                from_mp,
+            )?)),
             M::Array(items) => Err(w.err(format!(
                 "expected a tuple of {} elements, found {} elements",
                 ets.len(),
@@ -357,6 +350,24 @@ fn from_mp(v: &rmpv::Value, ty: &Type, w: &mut Walk, depth: usize) -> Result<Val
             ))),
         },
     }
+}
+
+/// Decodes the elements of a list, set or tuple, element `i` with the `i`th type, naming each
+/// element's index in errors. Shared by the msgpack and JSON decoders (`decode_one`).
+fn decode_elements<'t, S>(
+    items: &[S],
+    types: impl Iterator<Item = &'t Type>,
+    w: &mut Walk,
+    depth: usize,
+    decode_one: fn(&S, &Type, &mut Walk, usize) -> Result<Value, CodecError>,
+) -> Result<Vec<Value>, CodecError> {
+    let mut out = Vec::with_capacity(items.len());
+    for (i, (item, et)) in items.iter().zip(types).enumerate() {
+        out.push(w.at(PathStep::Index(i as i64), |w| {
+            decode_one(item, et, w, depth + 1)
+        })?);
+    }
+    Ok(out)
 }
 
 fn parse_type_json(bytes: &[u8], w: &Walk) -> Result<Type, CodecError> {
@@ -594,12 +605,7 @@ fn from_json(
         },
         Type::List(et) | Type::Set(et) => match j {
             J::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    out.push(w.at(PathStep::Index(i as i64), |w| {
-                        from_json(item, et, w, depth + 1)
-                    })?);
-                }
+                let out = decode_elements(items, std::iter::repeat(&**et), w, depth, from_json)?;
                 Ok(if matches!(ty, Type::Set(_)) {
                     Value::Set(out)
                 } else {
@@ -609,15 +615,13 @@ fn from_json(
             _ => Err(mismatch(w)),
         },
         Type::Tuple(ets) => match j {
-            J::Array(items) if items.len() == ets.len() => {
-                let mut out = Vec::with_capacity(items.len());
-                for (i, (item, et)) in items.iter().zip(ets).enumerate() {
-                    out.push(w.at(PathStep::Index(i as i64), |w| {
-                        from_json(item, et, w, depth + 1)
-                    })?);
-                }
-                Ok(Value::List(out))
-            }
+            J::Array(items) if items.len() == ets.len() => Ok(Value::List(decode_elements(
+                items,
+                ets.iter(),
+                w,
+                depth,
+                from_json,
+            )?)),
             J::Array(items) => Err(w.err(format!(
                 "expected a tuple of {} elements, found {} elements",
                 ets.len(),
