@@ -1,8 +1,6 @@
 //! Starts `azureai-emulator` for the agents client tests and talks to its control endpoints.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,8 +8,10 @@ use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions}
 use azureai::agents::{Client, ClientOptions, RetryPolicy, build_http_client_trusting};
 use serde_json::Value;
 
+use super::process::EmulatorProcess;
+
 pub struct Emulator {
-    child: Child,
+    process: EmulatorProcess,
     pub endpoint: url::Url,
     /// `scheme://127.0.0.1:PORT`.
     pub base: String,
@@ -28,29 +28,18 @@ impl Emulator {
 
     /// Start with `dir` as the scratch directory (kept across restarts for `--state-file`).
     pub fn start_in(dir: tempfile::TempDir, args: &[&str]) -> Emulator {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_azureai-emulator"));
-        cmd.args(["--project", "demo"]).args(args);
-        if !args.iter().any(|a| *a == "--listen") {
-            cmd.args(["--listen", "127.0.0.1:0"]);
-        }
         let tls = args.contains(&"--tls");
         let cert = tls.then(|| dir.path().join("emulator-ca.pem"));
-        if let Some(c) = &cert {
-            cmd.arg("--tls-cert-out").arg(c);
+        let cert_arg = cert.as_ref().map(|c| c.display().to_string());
+        let mut all_args = args.to_vec();
+        if let Some(c) = &cert_arg {
+            all_args.extend(["--tls-cert-out", c.as_str()]);
         }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn azureai-emulator");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("read the endpoint line");
-        let endpoint: url::Url = line
-            .trim()
+        let process = EmulatorProcess::start("demo", &all_args);
+        let endpoint: url::Url = process
+            .endpoint
             .parse()
-            .unwrap_or_else(|e| panic!("endpoint line {line:?}: {e}"));
+            .unwrap_or_else(|e| panic!("endpoint line {:?}: {e}", process.endpoint));
         let base = format!(
             "{}://127.0.0.1:{}",
             endpoint.scheme(),
@@ -58,7 +47,7 @@ impl Emulator {
         );
         let http = build_http_client_trusting(cert.as_deref()).unwrap();
         Emulator {
-            child,
+            process,
             endpoint,
             base,
             cert,
@@ -72,10 +61,9 @@ impl Emulator {
     }
 
     /// Stop the process and hand back its scratch directory (for a restart).
-    pub fn stop(mut self) -> tempfile::TempDir {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+    pub fn stop(self) -> tempfile::TempDir {
+        let Emulator { process, dir, .. } = self;
+        drop(process);
         dir
     }
 
@@ -129,13 +117,6 @@ impl Emulator {
     /// Count of requests on one route template, e.g. `POST /api/projects/{project}/agents/{name}/versions`.
     pub async fn route_count(&self, route: &str) -> u64 {
         self.stats().await["by_route"][route].as_u64().unwrap_or(0)
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod emulator;
+#[path = "../support/process.rs"]
+mod process;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

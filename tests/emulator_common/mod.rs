@@ -2,62 +2,37 @@
 //! endpoint line, get tokens, and talk to it with reqwest.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+#[path = "../support/process.rs"]
+mod process;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use process::EmulatorProcess;
 use serde_json::{Value, json};
 
 pub const GEN_A: &str = "2025-11-15-preview";
 pub const GEN_B: &str = "v1";
 
 pub struct Emulator {
-    pub child: Child,
+    process: EmulatorProcess,
     /// Project endpoint, e.g. `http://127.0.0.1:PORT/api/projects/demo`.
     pub endpoint: String,
     /// Scheme + host + port.
     pub base: String,
     pub client: reqwest::Client,
-    pub stderr_path: PathBuf,
-    _dir: tempfile::TempDir,
 }
 
 impl Emulator {
     /// Starts the binary with `args`. With `--tls --tls-cert-out PATH`, the client trusts the
     /// certificate the emulator wrote (before printing its endpoint line).
     pub fn start(args: &[&str]) -> Emulator {
-        let dir = tempfile::tempdir().unwrap();
-        let stderr_path = dir.path().join("stderr.log");
-        let stderr = std::fs::File::create(&stderr_path).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_azureai-emulator"))
-            .args(["--listen", "127.0.0.1:0", "--project", "demo"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("start azureai-emulator");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| {
-                let _ = child.kill();
-                panic!(
-                    "no endpoint line; stderr: {}",
-                    std::fs::read_to_string(&stderr_path).unwrap_or_default()
-                )
-            });
-        let endpoint = line.trim().to_string();
+        let process = EmulatorProcess::start("demo", args);
+        let endpoint = process.endpoint.clone();
         assert!(
             endpoint.ends_with("/api/projects/demo"),
             "first stdout line must be the endpoint, got {endpoint:?}; stderr: {}",
-            std::fs::read_to_string(&stderr_path).unwrap_or_default()
+            process.log()
         );
         let base = endpoint.trim_end_matches("/api/projects/demo").to_string();
         let mut builder = reqwest::Client::builder()
@@ -69,17 +44,15 @@ impl Emulator {
         }
         let client = builder.build().unwrap();
         Emulator {
-            child,
+            process,
             endpoint,
             base,
             client,
-            stderr_path,
-            _dir: dir,
         }
     }
 
     pub fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+        self.process.log()
     }
 
     pub async fn token_for(&self, resource: &str) -> String {
@@ -176,15 +149,9 @@ impl Emulator {
         self.control("GET", "stats", None).await
     }
 
+    /// SIGKILL: nothing gets a chance to flush at exit.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        self.kill();
+        self.process.kill();
     }
 }
 

@@ -28,15 +28,18 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+mod process;
+
+pub use process::{EmulatorProcess, first_stdout_line};
+
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fmt;
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -50,7 +53,6 @@ pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// How long one Terraform command may run before the test fails.
 pub const TERRAFORM_TIMEOUT: Duration = Duration::from_secs(180);
 /// How long a child process may take to print its first line (endpoint / reattach JSON).
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `terraform { required_providers { … } }` for the provider, to prepend to test configs.
 pub const REQUIRED_PROVIDERS: &str = r#"terraform {
@@ -288,32 +290,6 @@ fn drain(mut r: impl Read + Send + 'static) -> thread::JoinHandle<String> {
     })
 }
 
-/// Reads the first line a child prints on stdout (then keeps draining stdout in the background
-/// so the child never blocks on a full pipe). Fails after [`STARTUP_TIMEOUT`].
-fn first_stdout_line(child: &mut Child, what: &str, log: &Path) -> String {
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        let res = reader.read_line(&mut line).map(|_| line);
-        let _ = tx.send(res);
-        let _ = std::io::copy(&mut reader, &mut std::io::sink());
-    });
-    let line = match rx.recv_timeout(STARTUP_TIMEOUT) {
-        Ok(Ok(line)) if !line.trim().is_empty() => line,
-        other => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "{what} printed no first line ({other:?}); its stderr:\n{}",
-                fs::read_to_string(log).unwrap_or_default()
-            );
-        }
-    };
-    line.trim().to_string()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Provider in debug (reattach) mode
 // ---------------------------------------------------------------------------------------------
@@ -383,33 +359,18 @@ impl Drop for DebugProvider {
 
 /// A running `azureai-emulator` (project `test`, loopback, random port); killed on drop.
 pub struct Emulator {
-    child: Child,
+    process: EmulatorProcess,
     /// Project endpoint, e.g. `http://127.0.0.1:PORT/api/projects/test`.
     pub endpoint: String,
-    log: tempfile::NamedTempFile,
 }
 
 impl Emulator {
     /// Starts the emulator with extra CLI arguments (e.g. `["--fault-429", "0.2"]`).
     pub fn start(args: &[&str]) -> Self {
-        let log = tempfile::NamedTempFile::new().expect("emulator log file");
-        let mut child = Command::new(emulator_binary())
-            .args(["--listen", "127.0.0.1:0", "--project", "test"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log.reopen().expect("emulator log file"))
-            .spawn()
-            .expect("start azureai-emulator");
-        let endpoint = first_stdout_line(&mut child, "azureai-emulator", log.path());
-        assert!(
-            endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("https://127.0.0.1:"),
-            "emulator's first line is not a loopback endpoint: {endpoint:?}"
-        );
+        let process = EmulatorProcess::start("test", args);
         Emulator {
-            child,
-            endpoint,
-            log,
+            endpoint: process.endpoint.clone(),
+            process,
         }
     }
 
@@ -456,7 +417,7 @@ impl Emulator {
 
     /// The emulator's stderr so far.
     pub fn log(&self) -> String {
-        fs::read_to_string(self.log.path()).unwrap_or_default()
+        self.process.log()
     }
 
     /// Calls a test-control endpoint with reqwest. It runs on a scratch thread with its own
@@ -502,13 +463,6 @@ impl Emulator {
         } else {
             serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
         }
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
