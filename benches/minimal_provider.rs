@@ -128,21 +128,11 @@ impl Resource for Thing {
 }
 
 fn main() -> std::process::ExitCode {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
     let service = ProviderService::new(Arc::new(Minimal));
     let opts = ServeOptions {
         provider_address: "registry.terraform.io/azureai/minimal".into(),
+        cancel_on_shutdown: Some(service.stop_token()),
         ..ServeOptions::default()
     };
-    match runtime.block_on(plugin::serve(service, opts)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("{e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    plugin::run(service, opts)
 }

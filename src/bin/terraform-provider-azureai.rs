@@ -5,7 +5,6 @@
 //! mode, the reattach JSON); everything else goes to stderr.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 
@@ -26,8 +25,6 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    // Before any rustls config exists: aws-lc-rs is the single crypto provider of this binary.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     // `docs [--check]`: the registry docs generator (src/docs), kept out of the plugin CLI.
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("docs") {
@@ -44,19 +41,6 @@ fn main() -> ExitCode {
     };
     azureai::logging::init();
 
-    // One thread: the provider's work is waiting on Terraform and on HTTP, a few hundred
-    // microseconds of CPU per call; worker threads would only add start-up time (spawning them
-    // is a third of the process's work before the handshake) and cross-thread wake-ups.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("Error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let service = ProviderService::new(azureai::provider::new_provider());
     let opts = ServeOptions {
         debug: cli.debug,
@@ -64,21 +48,5 @@ fn main() -> ExitCode {
         cancel_on_shutdown: Some(service.stop_token()),
         ..ServeOptions::default()
     };
-    let result = runtime.block_on(plugin::serve(service, opts));
-    // Do not wait for stray blocking work: Terraform expects us gone soon after Shutdown.
-    runtime.shutdown_timeout(Duration::from_millis(100));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            if e.downcast_ref::<plugin::handshake::HandshakeError>()
-                .is_some()
-            {
-                eprintln!("{e}");
-            } else {
-                tracing::error!(error = %format!("{e:#}"), "provider server failed");
-                eprintln!("Error: {e:#}");
-            }
-            ExitCode::FAILURE
-        }
-    }
+    plugin::run(service, opts)
 }

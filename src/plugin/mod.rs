@@ -61,6 +61,47 @@ impl Default for ServeOptions {
     }
 }
 
+/// A plugin binary's `main` after argument parsing: installs aws-lc-rs as the process's one
+/// rustls crypto provider, serves `provider` on a single-threaded runtime until Terraform shuts
+/// it down, and reports a failure on stderr. Every provider binary of the crate starts here, so
+/// the benchmark's minimal provider measures the same start-up as the real one.
+pub fn run<S>(provider: S, opts: ServeOptions) -> std::process::ExitCode
+where
+    S: Provider,
+{
+    use std::process::ExitCode;
+    // Before any rustls config exists (AutoMTLS, then the agents client).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    // One thread: a provider's work is waiting on Terraform and on HTTP, a few hundred
+    // microseconds of CPU per call; worker threads would only add start-up time (spawning them
+    // was a third of the process's work before the handshake) and cross-thread wake-ups.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(serve(provider, opts));
+    // Do not wait for stray blocking work: Terraform expects us gone soon after Shutdown.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<handshake::HandshakeError>().is_some() => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "provider server failed");
+            eprintln!("Error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Serves `provider` as Terraform's plugin until Terraform shuts it down (or, in debug mode,
 /// until SIGINT/SIGTERM).
 ///
@@ -118,7 +159,7 @@ async fn serve_managed<S: Provider>(
     let incoming = incoming::accept_loop(listener, tls, shutdown.clone());
     // Announce only once everything that can fail has succeeded: Terraform dials right away.
     handshake::announce(&line)?;
-    run(provider, incoming, shutdown, true).await
+    serve_incoming(provider, incoming, shutdown, true).await
 }
 
 /// Ctrl-C in a terminal signals the whole process group, provider included. Like go-plugin
@@ -165,12 +206,12 @@ async fn serve_debug<S: Provider>(
         }
         on_signal.cancel();
     });
-    run(provider, incoming, shutdown, false).await
+    serve_incoming(provider, incoming, shutdown, false).await
 }
 
 /// Runs the gRPC server over `incoming` until `shutdown` fires, then allows a short graceful
 /// stop (so the Shutdown reply and in-flight replies go out) before returning regardless.
-async fn run<S: Provider>(
+async fn serve_incoming<S: Provider>(
     provider: S,
     incoming: impl futures::Stream<Item = std::io::Result<conn::PluginConn>> + Send,
     shutdown: CancellationToken,

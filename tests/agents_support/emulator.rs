@@ -35,11 +35,10 @@ impl Emulator {
         if let Some(c) = &cert_arg {
             all_args.extend(["--tls-cert-out", c.as_str()]);
         }
-        let process = EmulatorProcess::start("demo", &all_args);
-        let endpoint: url::Url = process
-            .endpoint
+        let (process, line) = EmulatorProcess::start("demo", &all_args);
+        let endpoint: url::Url = line
             .parse()
-            .unwrap_or_else(|e| panic!("endpoint line {:?}: {e}", process.endpoint));
+            .unwrap_or_else(|e| panic!("endpoint line {line:?}: {e}"));
         let base = format!(
             "{}://127.0.0.1:{}",
             endpoint.scheme(),

@@ -27,8 +27,7 @@ impl Emulator {
     /// Starts the binary with `args`. With `--tls --tls-cert-out PATH`, the client trusts the
     /// certificate the emulator wrote (before printing its endpoint line).
     pub fn start(args: &[&str]) -> Emulator {
-        let process = EmulatorProcess::start("demo", args);
-        let endpoint = process.endpoint.clone();
+        let (process, endpoint) = EmulatorProcess::start("demo", args);
         assert!(
             endpoint.ends_with("/api/projects/demo"),
             "first stdout line must be the endpoint, got {endpoint:?}; stderr: {}",

@@ -367,11 +367,8 @@ pub struct Emulator {
 impl Emulator {
     /// Starts the emulator with extra CLI arguments (e.g. `["--fault-429", "0.2"]`).
     pub fn start(args: &[&str]) -> Self {
-        let process = EmulatorProcess::start("test", args);
-        Emulator {
-            endpoint: process.endpoint.clone(),
-            process,
-        }
+        let (process, endpoint) = EmulatorProcess::start("test", args);
+        Emulator { process, endpoint }
     }
 
     /// `scheme://127.0.0.1:PORT`.

@@ -19,15 +19,15 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// A running `azureai-emulator`, killed when dropped.
 pub struct EmulatorProcess {
     child: Child,
-    /// Project endpoint from its first stdout line, e.g. `http://127.0.0.1:PORT/api/projects/demo`.
-    pub endpoint: String,
     log: tempfile::NamedTempFile,
 }
 
 impl EmulatorProcess {
     /// Starts the emulator with `args`, on a free loopback port and for project `project`
     /// unless `args` give `--listen` or `--project` themselves; stderr goes to a log file.
-    pub fn start(project: &str, args: &[&str]) -> Self {
+    /// Returns the process and the project endpoint it printed, e.g.
+    /// `http://127.0.0.1:PORT/api/projects/demo`.
+    pub fn start(project: &str, args: &[&str]) -> (Self, String) {
         let log = tempfile::NamedTempFile::new().expect("emulator log file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_azureai-emulator"));
         if !args.contains(&"--listen") {
@@ -49,11 +49,7 @@ impl EmulatorProcess {
             "emulator's first line is not a loopback endpoint: {endpoint:?}; its stderr:\n{}",
             fs::read_to_string(log.path()).unwrap_or_default()
         );
-        EmulatorProcess {
-            child,
-            endpoint,
-            log,
-        }
+        (EmulatorProcess { child, log }, endpoint)
     }
 
     /// The emulator's stderr so far.
