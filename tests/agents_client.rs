@@ -83,7 +83,7 @@ fn request() -> CreateVersionRequest {
             ..HostedDefinition::default()
         },
     }
-    .with_creation_token()
+    .with_creation_token(&azureai::agents::new_creation_token())
 }
 
 fn soon() -> Instant {
@@ -329,7 +329,7 @@ async fn a_hanging_service_times_out_at_the_deadline() {
 }
 
 #[tokio::test]
-async fn a_dropped_create_that_landed_is_adopted_not_repeated() {
+async fn a_dropped_create_that_landed_is_found_by_its_token_not_repeated() {
     let req = request();
     let token = req.creation_token_value().unwrap().to_string();
     let mock = Mock::start(
@@ -345,10 +345,12 @@ async fn a_dropped_create_that_landed_is_adopted_not_repeated() {
                     false,
                 ),
             ),
+            // The listed version is read back before it is returned.
+            Reply::Json(200, version_json("bot", "2", Some(&token))),
         ],
         Reply::Json(
             500,
-            json!({"error": {"code": "unexpected", "message": "no third call expected"}}),
+            json!({"error": {"code": "unexpected", "message": "no fourth call expected"}}),
         ),
     )
     .await;
@@ -360,7 +362,12 @@ async fn a_dropped_create_that_landed_is_adopted_not_repeated() {
     assert_eq!(v.version, "2");
     let seen = mock.seen();
     let methods: Vec<&str> = seen.iter().map(|s| s.method.as_str()).collect();
-    assert_eq!(methods, ["POST", "GET"]);
+    assert_eq!(methods, ["POST", "GET", "GET"]);
+    assert!(
+        seen[2]
+            .target
+            .starts_with("/api/projects/demo/agents/bot/versions/2?")
+    );
     assert!(
         seen[1].target.starts_with(
             "/api/projects/demo/agents/bot/versions?api-version=v1&limit=100&order=asc"

@@ -44,7 +44,7 @@ fn request(image: &str, api: ApiVersion) -> CreateVersionRequest {
             ..HostedDefinition::default()
         },
     }
-    .with_creation_token()
+    .with_creation_token(&azureai::agents::new_creation_token())
 }
 
 fn client_for(emu: &Emulator, api: ApiVersion, retry: RetryPolicy) -> Client {

@@ -29,7 +29,7 @@ fn request(image: &str) -> CreateVersionRequest {
             ..HostedDefinition::default()
         },
     }
-    .with_creation_token()
+    .with_creation_token(&azureai::agents::new_creation_token())
 }
 
 async fn exercise(emu: &Emulator, sel: AuthSelection) {

@@ -60,7 +60,7 @@ fn request() -> CreateVersionRequest {
             ..HostedDefinition::default()
         },
     }
-    .with_creation_token()
+    .with_creation_token(&azureai::agents::new_creation_token())
 }
 
 #[derive(Clone, Default)]

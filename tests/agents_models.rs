@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use azureai::agents::{
     Agent, AgentVersion, ApiVersion, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition,
-    ListPage, ProtocolVersion, Tool, VersionStatus,
+    ListPage, ProtocolVersion, Tool, VersionStatus, new_creation_token,
 };
 use serde_json::{Value, json};
 
@@ -260,31 +260,24 @@ fn create_request_matches_the_documented_gen_b_body() {
 }
 
 #[test]
-fn creation_token_is_stable_and_content_sensitive() {
-    let r = request();
-    let t = r.creation_token();
-    assert_eq!(t.len(), 64);
-    assert!(
-        t.chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-    );
-    let with = r.clone().with_creation_token();
-    assert_eq!(with.creation_token_value(), Some(t.as_str()));
-    assert_eq!(with.metadata.get(CREATION_TOKEN_KEY), Some(&t));
-    // Recomputing with the token present ignores it.
-    assert_eq!(with.creation_token(), t);
-    let mut changed = r.clone();
-    changed.definition.image.push('x');
-    assert_ne!(changed.creation_token(), t);
-    let mut changed = r.clone();
-    changed.metadata.insert("k".into(), "v".into());
-    assert_ne!(changed.creation_token(), t);
-    // Map insertion order does not matter.
-    let mut reordered = r.clone();
-    reordered.definition.environment_variables = BTreeMap::new();
-    reordered
-        .definition
-        .environment_variables
-        .insert("MODEL_DEPLOYMENT_NAME".into(), "gpt-5-mini".into());
-    assert_eq!(reordered.creation_token(), t);
+fn every_create_gets_a_token_of_its_own() {
+    // Two creates with the same definition (two resources, two workspaces, a replacement with
+    // create_before_destroy) must never share a token: a lookup by token could otherwise
+    // return the other one's version.
+    let a = new_creation_token();
+    let b = new_creation_token();
+    assert_ne!(a, b);
+    for t in [&a, &b] {
+        assert_eq!(t.len(), 32, "{t}");
+        assert!(
+            t.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+            "{t}"
+        );
+    }
+    let with = request().with_creation_token(&a);
+    assert_eq!(with.creation_token_value(), Some(a.as_str()));
+    assert_eq!(with.metadata.get(CREATION_TOKEN_KEY), Some(&a));
+    let body = with.to_json(ApiVersion::V1);
+    assert_eq!(body["metadata"][CREATION_TOKEN_KEY], a.as_str());
 }

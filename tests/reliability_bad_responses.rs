@@ -235,11 +235,13 @@ async fn import_reports_malformed_answers() {
     }
 }
 
-/// A malformed answer to the creation-token lookup stops the create before anything is sent.
+/// A create whose attempt failed in a way that may hide a version (a 5xx) looks for it by its
+/// creation token before sending it again; a malformed answer to that lookup is an error,
+/// never "no versions", so the create stops instead of making a second version.
 #[tokio::test]
-async fn create_stops_before_posting_when_the_lookup_is_malformed() {
+async fn after_a_5xx_a_malformed_lookup_stops_the_create_before_it_is_sent_again() {
     for (what, reply, needle) in malformed() {
-        let mock = Mock::start(vec![], reply).await;
+        let mock = Mock::start(vec![Reply::Json(500, json!({}))], reply).await;
         let resp = resource_for(&mock)
             .apply(
                 &Ctx::default(),
@@ -256,77 +258,73 @@ async fn create_stops_before_posting_when_the_lookup_is_malformed() {
         assert!(errs[0].contains(needle), "{what}: {}", errs[0]);
         assert!(
             resp.new_state.is_null(),
-            "{what}: nothing was created, so nothing may be recorded"
+            "{what}: no version was found, so nothing may be recorded"
         );
-        assert!(
-            mock.seen().iter().all(|s| s.method == "GET"),
-            "{what}: a create was sent after a failed lookup"
+        let posts = mock.seen().iter().filter(|s| s.method == "POST").count();
+        assert_eq!(
+            posts, 1,
+            "{what}: a create was sent again after a failed lookup"
         );
     }
 }
 
-/// The create landed but its answer was unreadable: the apply fails, and the next apply finds
-/// the version by its creation token and adopts it instead of creating a second one.
+/// The create landed but its answer was unreadable: the same apply finds the version by the
+/// creation token it sent (and reads it back) instead of leaving it unrecorded or making a
+/// second one.
 #[tokio::test]
-async fn an_unreadable_create_answer_is_adopted_on_the_next_apply() {
-    let empty_page =
-        json!({"object": "list", "data": [], "first_id": null, "last_id": null, "has_more": false});
+async fn an_unreadable_create_answer_is_found_by_its_token_in_the_same_apply() {
     let truncated = version_json("active").to_string();
+    // What the service made of the POST: version 1 carrying the token that was sent.
+    let made = |seen: &[agents_support::Seen]| {
+        let post = seen
+            .iter()
+            .find(|s| s.method == "POST")
+            .expect("the create was sent");
+        let body: serde_json::Value = serde_json::from_str(&post.body).unwrap();
+        let mut v = version_json("active");
+        v["metadata"] = body["metadata"].clone();
+        v
+    };
     let mock = Mock::start(
         vec![
-            Reply::Json(200, empty_page),
             raw(200, "application/json", &truncated[..40]),
+            Reply::Dynamic(Arc::new(move |seen| {
+                Reply::Json(200, json!({"object": "list", "data": [made(seen)], "first_id": "1", "last_id": "1", "has_more": false}))
+            })),
+            Reply::Dynamic(Arc::new(move |seen| Reply::Json(200, made(seen)))),
         ],
         Reply::Json(500, json!({})),
     )
     .await;
-    let r = resource_for(&mock);
-    let req = || ApplyRequest {
-        prior_state: Value::Null,
-        planned_state: planned(),
-        config: planned(),
-        planned_private: vec![],
-    };
-    let first = r.apply(&Ctx::default(), req()).await;
-    let errs = errors(&first.diagnostics);
+    let resp = resource_for(&mock)
+        .apply(
+            &Ctx::default(),
+            ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: planned(),
+                config: planned(),
+                planned_private: vec![],
+            },
+        )
+        .await;
     assert!(
-        errs.len() == 1 && errs[0].contains("not valid JSON"),
-        "{errs:?}"
-    );
-    let posted = mock
-        .seen()
-        .into_iter()
-        .find(|s| s.method == "POST")
-        .expect("the create was sent");
-    let body: serde_json::Value = serde_json::from_str(&posted.body).unwrap();
-    let token = body["metadata"]["terraform-creation-token"]
-        .as_str()
-        .expect("create carries a creation token")
-        .to_owned();
-
-    // What the service made of that create, as the next apply's lookup sees it.
-    let mut made = version_json("active");
-    made["metadata"] = json!({"terraform-creation-token": token});
-    let page = json!({"object": "list", "data": [made], "first_id": "1", "last_id": "1", "has_more": false});
-    let mock2 = Mock::start(vec![Reply::Json(200, page)], Reply::Json(500, json!({}))).await;
-    let second = resource_for(&mock2).apply(&Ctx::default(), req()).await;
-    assert!(
-        errors(&second.diagnostics).is_empty(),
+        errors(&resp.diagnostics).is_empty(),
         "{:?}",
-        errors(&second.diagnostics)
+        errors(&resp.diagnostics)
     );
-    assert!(
-        second
-            .diagnostics
-            .iter()
-            .any(|d| d.summary == "Adopted an existing version"),
-        "{:?}",
-        second.diagnostics
+    assert_eq!(resp.new_state.get("id"), &Value::string("bot/1"));
+    let seen = mock.seen();
+    assert_eq!(
+        seen.iter().filter(|s| s.method == "POST").count(),
+        1,
+        "finding the version must not create another: {seen:#?}"
     );
-    assert_eq!(second.new_state.get("id"), &Value::string("bot/1"));
+    let post: serde_json::Value = serde_json::from_str(&seen[0].body).unwrap();
     assert!(
-        mock2.seen().iter().all(|s| s.method == "GET"),
-        "adoption must not create another version"
+        post["metadata"]["terraform-creation-token"]
+            .as_str()
+            .is_some_and(|t| t.len() == 32),
+        "the create carries a creation token of its own: {post}"
     );
 }
 
@@ -335,13 +333,8 @@ async fn an_unreadable_create_answer_is_adopted_on_the_next_apply() {
 /// which status it saw.
 #[tokio::test]
 async fn an_unknown_status_is_recorded_and_reported_at_the_timeout() {
-    let empty_page =
-        json!({"object": "list", "data": [], "first_id": null, "last_id": null, "has_more": false});
     let mock = Mock::start(
-        vec![
-            Reply::Json(200, empty_page),
-            Reply::Json(200, version_json("hibernating")),
-        ],
+        vec![Reply::Json(200, version_json("hibernating"))],
         Reply::Json(200, version_json("hibernating")),
     )
     .await;
@@ -467,9 +460,10 @@ async fn stop_interrupts_retry_back_off() {
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].contains("interrupted"), "{}", errs[0]);
-    assert!(resp.new_state.is_null(), "nothing was created");
-    assert!(
-        mock.seen().iter().all(|s| s.method == "GET"),
-        "no create may be sent after the lookup failed"
+    assert!(resp.new_state.is_null(), "no version was found, so nothing is recorded");
+    assert_eq!(
+        mock.seen().iter().filter(|s| s.method == "POST").count(),
+        1,
+        "a create that may have landed is never sent again before the lookup succeeds"
     );
 }

@@ -21,7 +21,7 @@ use url::Url;
 use super::api_version::ApiVersion;
 use super::auth::AGENTS_SCOPE;
 use super::errors::{Error, ErrorKind, request_id_from_headers};
-use super::models::{Agent, AgentVersion, CreateVersionRequest, VersionStatus};
+use super::models::{Agent, AgentVersion, CreateVersionRequest};
 use super::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 use super::transport::build_http_client;
 
@@ -307,7 +307,21 @@ impl Client {
                     }
                 }
                 let raw = self.attempt(call, attempt, deadline).await?;
-                Ok(decode::<AgentVersion>(call.op, &raw)?)
+                match decode::<AgentVersion>(call.op, &raw) {
+                    Ok(v) => Ok(v),
+                    // A success status means the service made the version; only its answer
+                    // is unreadable. Find it by its token rather than leave it unrecorded.
+                    Err(e) => match token {
+                        Some(token) => match self.find_by_creation_token(agent, token, deadline).await {
+                            Ok(Some(made)) => {
+                                tracing::debug!(agent, version = %made.version, "create answer unreadable; found the version by its creation token");
+                                Ok(made)
+                            }
+                            _ => Err(AttemptError::Fatal(e)),
+                        },
+                        None => Err(AttemptError::Fatal(e)),
+                    },
+                }
             },
         )
         .await
@@ -375,8 +389,12 @@ impl Client {
         ))
     }
 
-    /// The version of `agent` whose metadata carries `token`, ignoring versions being deleted.
+    /// The version of `agent` whose metadata carries `token`, confirmed by reading it back, or
+    /// `None` when no live version carries it (none was made, or it is being deleted or gone).
     /// An agent that does not exist has no such version.
+    ///
+    /// Tokens are minted per create ([`super::new_creation_token`]), so a version found here
+    /// is the one that create made, whatever its status.
     pub async fn find_by_creation_token(
         &self,
         agent: &str,
@@ -388,13 +406,19 @@ impl Client {
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(e),
         };
-        Ok(versions.into_iter().find(|v| {
-            v.creation_token() == Some(token)
-                && !matches!(
-                    v.status,
-                    Some(VersionStatus::Deleting | VersionStatus::Deleted)
-                )
-        }))
+        let Some(listed) = versions
+            .into_iter()
+            .find(|v| v.creation_token() == Some(token) && !v.is_gone())
+        else {
+            return Ok(None);
+        };
+        // A listing may lag behind a delete: only a version that reads back is recorded.
+        match self.get_version(agent, &listed.version, deadline).await {
+            Ok(v) if v.is_gone() => Ok(None),
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// `DELETE /agents/{agent}/versions/{version}[?force=true]`. A 404 comes back as

@@ -127,6 +127,27 @@ impl Error {
         self.kind == ErrorKind::NotFound
     }
 
+    /// Whether the failed request certainly changed nothing: the service refused it (4xx other
+    /// than 408), or it was never sent (configuration, credentials). A timeout, a 5xx, a broken
+    /// connection or an unreadable answer may hide a request the service carried out.
+    pub fn made_nothing(&self) -> bool {
+        match self.kind {
+            ErrorKind::NotFound
+            | ErrorKind::Conflict
+            | ErrorKind::Throttled
+            | ErrorKind::Unauthorized
+            | ErrorKind::Forbidden
+            | ErrorKind::Validation
+            | ErrorKind::Auth
+            | ErrorKind::Config => true,
+            ErrorKind::Server
+            | ErrorKind::Transport
+            | ErrorKind::Timeout
+            | ErrorKind::Decode
+            | ErrorKind::Cancelled => false,
+        }
+    }
+
     /// Whether the request that failed may be tried again: the statuses of
     /// [`is_retryable_status`](super::retry::is_retryable_status), and failures without a
     /// response (connection errors, timeouts).

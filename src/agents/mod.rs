@@ -24,7 +24,7 @@ pub use client::{Client, ClientOptions, default_user_agent};
 pub use errors::{Error, ErrorKind};
 pub use models::{
     Agent, AgentVersion, AgentVersions, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition,
-    Identity, ListPage, ProtocolVersion, Tool, VersionError, VersionStatus,
+    Identity, ListPage, ProtocolVersion, Tool, VersionError, VersionStatus, new_creation_token,
 };
 pub use retry::RetryPolicy;
 pub use transport::{build_http_client, build_http_client_trusting, shared_http_client};

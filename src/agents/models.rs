@@ -401,6 +401,14 @@ impl AgentVersion {
     pub fn creation_token(&self) -> Option<&str> {
         self.metadata.get(CREATION_TOKEN_KEY).map(String::as_str)
     }
+
+    /// Being deleted or deleted: no longer something to record or wait for.
+    pub fn is_gone(&self) -> bool {
+        matches!(
+            self.status,
+            Some(VersionStatus::Deleting | VersionStatus::Deleted)
+        )
+    }
 }
 
 /// `versions` of an AgentObject.
@@ -439,8 +447,17 @@ pub struct ListPage<T> {
     pub has_more: bool,
 }
 
-/// Metadata key under which the provider stores its creation token (BRIEF "Provider facts").
+/// Metadata key under which the provider stores its creation token.
 pub const CREATION_TOKEN_KEY: &str = "terraform-creation-token";
+
+/// A fresh creation token: 122 random bits in 32 hex digits, minted for one create. The only
+/// version that can carry it is the one that create made, so finding it after a lost response
+/// can never take a version that belongs to someone else (another resource, another
+/// workspace, an earlier apply). A token derived from the request instead would be shared by
+/// every create with the same definition.
+pub fn new_creation_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
 
 /// Body of `POST /agents/{name}/versions`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -465,66 +482,17 @@ impl CreateVersionRequest {
         Value::Object(m)
     }
 
-    /// Hex SHA-256 of the canonical JSON (sorted keys, no whitespace, Gen B spelling) of this
-    /// request without the creation token itself, so the value is the same however often it is
-    /// recomputed and whichever generation is configured.
-    pub fn creation_token(&self) -> String {
-        let mut without = self.clone();
-        without.metadata.remove(CREATION_TOKEN_KEY);
-        let canonical = canonical_json(&without.to_json(ApiVersion::V1));
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
-        digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    /// This request with its creation token stored under [`CREATION_TOKEN_KEY`].
-    pub fn with_creation_token(mut self) -> Self {
-        let token = self.creation_token();
-        self.metadata.insert(CREATION_TOKEN_KEY.into(), token);
+    /// This request with `token` (from [`new_creation_token`]) stored under
+    /// [`CREATION_TOKEN_KEY`].
+    pub fn with_creation_token(mut self, token: &str) -> Self {
+        self.metadata
+            .insert(CREATION_TOKEN_KEY.into(), token.to_owned());
         self
     }
 
     /// The creation token carried in metadata, if any.
     pub fn creation_token_value(&self) -> Option<&str> {
         self.metadata.get(CREATION_TOKEN_KEY).map(String::as_str)
-    }
-}
-
-/// Deterministic JSON text: object keys sorted at every level. Written by hand rather than
-/// relying on `serde_json::Map` ordering, which a dependency enabling `preserve_order` would
-/// silently change.
-pub fn canonical_json(v: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(v, &mut out);
-    out
-}
-
-fn write_canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(&m[k], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
     }
 }
 

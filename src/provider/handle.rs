@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use super::adoption::AdoptionIndex;
+use super::pending::PendingCreates;
 use crate::agents::{ApiVersion, Client};
 use crate::domain::Generation;
 use crate::framework::Diagnostic;
@@ -17,8 +17,8 @@ use crate::framework::Diagnostic;
 pub struct Configured {
     pub client: Client,
     pub generation: Generation,
-    /// Versions earlier, interrupted applies left behind (listed once per agent).
-    pub adoptable: Arc<AdoptionIndex>,
+    /// The journal of creates in flight (see [`super::pending`]).
+    pub pending: PendingCreates,
 }
 
 impl Configured {
@@ -27,7 +27,7 @@ impl Configured {
         Configured {
             client,
             generation,
-            adoptable: Arc::default(),
+            pending: PendingCreates::from_env(),
         }
     }
 }

@@ -3,14 +3,18 @@
 //!
 //! - [`config`]: schema, static validation and resolution (with environment fallbacks).
 //! - [`handle`]: the configured client, shared by reference, set by `Configure`.
+//! - [`pending`]: the journal of creates in flight; `Configure` names the versions that a
+//!   process which died mid-create left untracked.
 
-pub mod adoption;
 pub mod config;
 pub mod handle;
+pub mod pending;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::time::Instant;
 
 use crate::agents::{self, Client, ClientOptions};
 use crate::framework::{Ctx, DataSource, Diagnostics, Provider, Resource, Schema, Value};
@@ -48,7 +52,7 @@ impl Provider for AzureAiProvider {
         config::validate(config)
     }
 
-    async fn configure(&self, _ctx: &Ctx, config: &Value, terraform_version: &str) -> Diagnostics {
+    async fn configure(&self, ctx: &Ctx, config: &Value, terraform_version: &str) -> Diagnostics {
         let settings = match config::resolve(config, &|name| std::env::var(name).ok()) {
             Ok(s) => s,
             Err(d) => return d,
@@ -68,7 +72,9 @@ impl Provider for AzureAiProvider {
         match client {
             Ok(client) => {
                 tracing::info!(endpoint = %settings.endpoint, api_version = %settings.api_version, "provider configured");
-                self.handle.set(Configured::new(client));
+                let configured = Configured::new(client);
+                self.handle.set(configured.clone());
+                diags.extend(left_over_warnings(ctx, &configured).await);
             }
             Err(e) => diags.error(
                 "Cannot configure the azureai provider",
@@ -96,4 +102,50 @@ impl Provider for AzureAiProvider {
             ),
         ]
     }
+}
+
+/// How long `Configure` may spend looking up the versions of interrupted creates.
+const LEFT_OVER_LOOKUP: Duration = Duration::from_secs(10);
+
+/// One warning per version that a create of a process which died before handing it to
+/// Terraform left in this project (see [`pending`]). Entries whose create made nothing, or
+/// whose version is gone, are forgotten; entries that cannot be looked up now stay for the
+/// next run. Never an error: the plan itself is not at fault.
+async fn left_over_warnings(ctx: &Ctx, c: &Configured) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let endpoint = c.client.endpoint().as_str();
+    let entries = c.pending.left_over(endpoint);
+    if entries.is_empty() {
+        return diags;
+    }
+    let deadline = Instant::now() + LEFT_OVER_LOOKUP;
+    for entry in entries {
+        let lookup = c
+            .client
+            .find_by_creation_token(&entry.agent, &entry.token, deadline);
+        let found = tokio::select! {
+            biased;
+            _ = ctx.cancel.cancelled() => return diags,
+            found = lookup => found,
+        };
+        match found {
+            Ok(Some(v)) => {
+                tracing::warn!(agent = %v.name, version = %v.version, "version left over by an interrupted create");
+                diags.warning(
+                    "Version left over by an interrupted apply",
+                    format!(
+                        "Version {version} of agent {agent:?} was created by an apply in this directory (started {started}) that stopped before Terraform could record it, so no state tracks it unless it was imported since. It keeps running until you act:\n\n- keep it: `terraform import <resource address> {agent}/{version}`;\n- or delete it (the Foundry portal, or the Python SDK's `project.agents.delete_version(agent_name=\"{agent}\", agent_version=\"{version}\")`).\n\nThis warning stops once the version is imported or deleted. The provider never takes such a version over by itself: it cannot prove that no other resource or workspace owns it.",
+                        version = v.version,
+                        agent = v.name,
+                        started = entry.started_at,
+                    ),
+                );
+            }
+            Ok(None) => c.pending.forget(&entry.token),
+            Err(e) => {
+                tracing::debug!(agent = %entry.agent, error = %e, "cannot look up an interrupted create now; keeping its journal entry");
+            }
+        }
+    }
+    diags
 }

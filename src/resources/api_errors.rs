@@ -35,7 +35,7 @@ pub fn diagnostic(operation: &str, e: &Error) -> Diagnostic {
             "The service answered with something the provider could not read; quote the request id when reporting it."
         }
         ErrorKind::Cancelled => {
-            "Terraform was interrupted, so the provider stopped waiting. Run apply again: a version an interrupted create made is found by its creation token and adopted, not created twice."
+            "Terraform was interrupted, so the provider stopped waiting. If an interrupted create reached the service, the next plan names the version it made, with how to import or delete it."
         }
         ErrorKind::NotFound | ErrorKind::Conflict => "",
     };

@@ -4,10 +4,12 @@
 //! validate, plan, create, read, update, delete, import and upgrade. Mapping to and from the
 //! API models is in [`super::version_state`], the validation glue in [`super::version_checks`].
 //!
-//! Reliability rules this file keeps (issue 7):
-//! - the create request carries a creation token in metadata; create first looks for a version
-//!   with that token (an earlier apply may have been killed after the service made it) and
-//!   adopts it instead of making a duplicate;
+//! Reliability rules this file keeps (docs/reliability.md):
+//! - every create carries a creation token of its own in metadata; after a lost response the
+//!   client finds the version by it instead of making a second one. No other version is ever
+//!   taken over: a version another resource, workspace or earlier apply made is never adopted;
+//! - a create in flight is journalled (`provider::pending`) until its state goes back to
+//!   Terraform, so a version made by a process that died is named on the next plan;
 //! - the new version's id is in the returned state before any waiting, so a failed, timed-out
 //!   or cancelled wait leaves a tainted resource, never an orphan;
 //! - a 404 on read drops the resource from state (it is gone), except right after create,
@@ -26,7 +28,7 @@ use super::version_state::{
     COMPUTED_ATTRIBUTES, DEFINITION_ATTRIBUTES, equivalent, request_from_plan, state_from_version,
 };
 use super::version_upgrade;
-use crate::agents::{AgentVersion, Error, ErrorKind, VersionStatus};
+use crate::agents::{AgentVersion, Error, ErrorKind, VersionStatus, new_creation_token};
 use crate::domain::Generation;
 use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY};
 use crate::domain::rules;
@@ -50,6 +52,9 @@ const POLL_MAX: Duration = Duration::from_secs(1);
 /// A 404 this soon after create may be the service's eventual consistency, not a deletion.
 const FRESH_WINDOW: Duration = Duration::from_secs(60);
 const FRESH_404_RETRIES: u32 = 5;
+/// How long a create interrupted by Stop may look for the version it may have made: short,
+/// because the user is waiting for Ctrl-C to end the run (docs/reliability.md, guarantee 6).
+const SETTLE_AFTER_STOP: Duration = Duration::from_secs(2);
 
 pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let protocol = Block::new()
@@ -326,7 +331,13 @@ impl Resource for HostedAgentVersion {
                 "Cannot import a deleted version",
                 format!("Version {version} of agent {agent:?} is being deleted (status {:?}); import an existing version.", status_str(&v)),
             ),
-            Ok(v) => resp.imported.push(ImportedResource { state: state_from_version(&v, None), private: Vec::new() }),
+            Ok(v) => {
+                // Imported: tracked now, so no longer a left-over to warn about.
+                if let Some(token) = v.creation_token() {
+                    configured.pending.forget(token);
+                }
+                resp.imported.push(ImportedResource { state: state_from_version(&v, None), private: Vec::new() });
+            }
             Err(e) if e.is_not_found() => resp.diagnostics.error(
                 "Hosted agent version not found",
                 format!("Agent {agent:?} has no version {version:?} in this project. List versions with the azureai_hosted_agent_versions data source; the import id is <agent_name>/<version>, e.g. \"my-agent/3\"."),
@@ -360,10 +371,7 @@ fn status_str(v: &AgentVersion) -> &str {
 }
 
 fn is_gone(v: &AgentVersion) -> bool {
-    matches!(
-        v.status,
-        Some(VersionStatus::Deleting | VersionStatus::Deleted)
-    )
+    v.is_gone()
 }
 
 async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
@@ -374,53 +382,82 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
         .unwrap_or_default()
         .to_owned();
     let deadline = Instant::now() + timeout(&planned, "create", DEFAULT_CREATE_TIMEOUT);
-    let request = request_from_plan(&planned).with_creation_token();
-    let token = request
-        .creation_token_value()
-        .unwrap_or_default()
-        .to_owned();
-
-    // An earlier apply may have been killed after the service made this exact version: adopt
-    // it rather than making a duplicate that nobody tracks.
-    let existing =
-        match interruptible(ctx, c.adoptable.take(&c.client, &agent, &token, deadline)).await {
+    // A token of this create alone: the client finds the version by it after a lost response,
+    // and nothing else can carry it (docs/reliability.md, guarantee 3).
+    let token = new_creation_token();
+    let request = request_from_plan(&planned).with_creation_token(&token);
+    let mut in_flight = c
+        .pending
+        .begin(c.client.endpoint().as_str(), &agent, &token);
+    let version =
+        match interruptible(ctx, c.client.create_version(&agent, &request, deadline)).await {
             Ok(v) => v,
-            Err(e) => {
-                resp.diagnostics.push(api_errors::diagnostic(
-                    &format!("look up earlier versions of agent {agent}"),
-                    &e,
-                ));
+            Err(e) if e.kind == ErrorKind::Cancelled => {
+                // Stopped while the create was in flight: it may have reached the service. Look
+                // once, briefly, so a version it made is recorded rather than left behind.
+                match settle_interrupted(c, &agent, &token).await {
+                    Some(v) => {
+                        in_flight.made(&v.version);
+                        resp.new_state = state_from_version(&v, Some(&planned));
+                        resp.private = Private::now().encode();
+                        resp.diagnostics
+                            .push(wait_failed(&v, "Terraform was interrupted"));
+                        in_flight.resolved();
+                    }
+                    // Unknown: the entry stays, so the next plan names the version if one exists.
+                    None => resp.diagnostics.push(api_errors::diagnostic(
+                        &format!("create a version of hosted agent {agent}"),
+                        &e,
+                    )),
+                }
                 return resp;
             }
-        };
-    let version = match existing {
-        Some(v) => {
-            tracing::warn!(agent = %agent, version = %v.version, "adopting a version an earlier, interrupted apply created (same creation token)");
-            resp.diagnostics.warning(
-                "Adopted an existing version",
-                format!(
-                    "Version {} of agent {agent:?} carries this configuration's creation token: an earlier apply created it but did not record it (it was interrupted or lost the response). The provider adopted it instead of creating a duplicate.",
-                    v.version
-                ),
-            );
-            v
-        }
-        None => match interruptible(ctx, c.client.create_version(&agent, &request, deadline)).await
-        {
-            Ok(v) => v,
             Err(e) => {
+                if e.made_nothing() {
+                    in_flight.resolved();
+                }
                 resp.diagnostics.push(api_errors::diagnostic(
                     &format!("create a version of hosted agent {agent}"),
                     &e,
                 ));
                 return resp;
             }
-        },
-    };
+        };
+    in_flight.made(&version.version);
+    let resp = wait_until_active(ctx, c, &planned, version, deadline, resp).await;
+    // The version goes back to Terraform with this answer, whatever the wait found.
+    in_flight.resolved();
+    resp
+}
+
+/// After Stop interrupted a create: the version it made, if a short lookup finds one.
+async fn settle_interrupted(c: &Configured, agent: &str, token: &str) -> Option<AgentVersion> {
+    let deadline = Instant::now() + SETTLE_AFTER_STOP;
+    match tokio::time::timeout_at(
+        deadline,
+        c.client.find_by_creation_token(agent, token, deadline),
+    )
+    .await
+    {
+        Ok(Ok(found)) => found,
+        _ => None,
+    }
+}
+
+/// Records `version` in the response and, under `v1`, waits until it is `active`.
+async fn wait_until_active(
+    ctx: &Ctx,
+    c: &Configured,
+    planned: &Value,
+    version: AgentVersion,
+    deadline: Instant,
+    mut resp: ApplyResponse,
+) -> ApplyResponse {
+    let agent = version.name.clone();
     tracing::info!(agent = %agent, version = %version.version, status = %status_str(&version), "hosted agent version created");
     // From here on the version exists: every return carries its state.
     resp.private = Private::now().encode();
-    resp.new_state = state_from_version(&version, Some(&planned));
+    resp.new_state = state_from_version(&version, Some(planned));
     if c.generation == Generation::A {
         return resp;
     }
@@ -429,16 +466,16 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
     loop {
         match current.status.clone() {
             Some(VersionStatus::Active) | None => {
-                resp.new_state = state_from_version(&current, Some(&planned));
+                resp.new_state = state_from_version(&current, Some(planned));
                 return resp;
             }
             Some(VersionStatus::Failed) => {
-                resp.new_state = state_from_version(&current, Some(&planned));
+                resp.new_state = state_from_version(&current, Some(planned));
                 resp.diagnostics.push(failed_diagnostic(&current));
                 return resp;
             }
             Some(VersionStatus::Deleting | VersionStatus::Deleted) => {
-                resp.new_state = state_from_version(&current, Some(&planned));
+                resp.new_state = state_from_version(&current, Some(planned));
                 resp.diagnostics.error(
                     "Hosted agent version deleted while provisioning",
                     format!("Version {} of agent {agent:?} was deleted (status {}) before it became active. Run apply again to create a new one.", current.version, status_str(&current)),
@@ -578,7 +615,12 @@ async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
                 tracing::warn!(agent, version, status = %status_str(&v), "hosted agent version is being deleted; removing it from state");
                 resp.new_state = Value::Null;
             }
-            Ok(v) => resp.new_state = state_from_version(&v, Some(&current)),
+            Ok(v) => {
+                if let Some(token) = v.creation_token() {
+                    c.pending.forget(token);
+                }
+                resp.new_state = state_from_version(&v, Some(&current));
+            }
             Err(e) if e.is_not_found() && private.is_fresh() && attempts < FRESH_404_RETRIES => {
                 attempts += 1;
                 tokio::select! {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Reply {
     Json(u16, serde_json::Value),
     Raw {
@@ -26,6 +26,21 @@ pub enum Reply {
     Drop,
     /// Read the request and never answer.
     Hang,
+    /// Computed from every request seen so far, this one last (e.g. to echo a creation token
+    /// the client made up).
+    Dynamic(Arc<dyn Fn(&[Seen]) -> Reply + Send + Sync>),
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Json(status, v) => write!(f, "Json({status}, {v})"),
+            Reply::Raw { status, body, .. } => write!(f, "Raw({status}, {body:?})"),
+            Reply::Drop => f.write_str("Drop"),
+            Reply::Hang => f.write_str("Hang"),
+            Reply::Dynamic(_) => f.write_str("Dynamic"),
+        }
+    }
 }
 
 pub fn with_headers(
@@ -167,7 +182,11 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         headers,
         body,
     });
-    let reply = script.lock().unwrap().pop_front().unwrap_or(fallback);
+    let mut reply = script.lock().unwrap().pop_front().unwrap_or(fallback);
+    while let Reply::Dynamic(f) = &reply {
+        let seen = seen.lock().unwrap().clone();
+        reply = f(&seen);
+    }
     let (status, extra, body) = match reply {
         Reply::Drop => return,
         Reply::Hang => {
@@ -180,6 +199,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             headers,
             body,
         } => (status, headers, body),
+        Reply::Dynamic(_) => unreachable!("resolved above"),
     };
     let mut out = format!(
         "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
