@@ -460,7 +460,10 @@ async fn stop_interrupts_retry_back_off() {
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].contains("interrupted"), "{}", errs[0]);
-    assert!(resp.new_state.is_null(), "no version was found, so nothing is recorded");
+    assert!(
+        resp.new_state.is_null(),
+        "no version was found, so nothing is recorded"
+    );
     assert_eq!(
         mock.seen().iter().filter(|s| s.method == "POST").count(),
         1,

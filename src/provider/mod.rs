@@ -119,7 +119,11 @@ async fn left_over_warnings(ctx: &Ctx, c: &Configured) -> Diagnostics {
         return diags;
     }
     let deadline = Instant::now() + LEFT_OVER_LOOKUP;
+    let terraform = pending::terraform_pid();
     for entry in entries {
+        if terraform.is_some() && entry.reported_to == terraform {
+            continue; // shown by this Terraform run already (its plan phase)
+        }
         let lookup = c
             .client
             .find_by_creation_token(&entry.agent, &entry.token, deadline);
@@ -131,6 +135,9 @@ async fn left_over_warnings(ctx: &Ctx, c: &Configured) -> Diagnostics {
         match found {
             Ok(Some(v)) => {
                 tracing::warn!(agent = %v.name, version = %v.version, "version left over by an interrupted create");
+                if let Some(pid) = terraform {
+                    c.pending.reported(&entry, pid);
+                }
                 diags.warning(
                     "Version left over by an interrupted apply",
                     format!(

@@ -45,6 +45,22 @@ pub struct Entry {
     /// The version number, once the service answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The Terraform process last warned about this entry: `terraform apply` configures one
+    /// provider process to plan and another to apply, and the warning is shown once per run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported_to: Option<u32>,
+}
+
+/// The process that started this provider (Terraform itself, when it launched the plugin).
+pub fn terraform_pid() -> Option<u32> {
+    #[cfg(unix)]
+    {
+        Some(std::os::unix::process::parent_id())
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 /// The journal of one provider process.
@@ -92,6 +108,7 @@ impl PendingCreates {
             token: token.to_owned(),
             started_at: now_rfc3339(),
             version: None,
+            reported_to: None,
         };
         let Some(path) = self.path_of(token) else {
             return InFlight::untracked(entry);
@@ -140,6 +157,28 @@ impl PendingCreates {
                 }
             }
         }
+    }
+
+    /// Notes that `entry` was reported to the Terraform process `pid`.
+    pub fn reported(&self, entry: &Entry, pid: u32) {
+        let Some(path) = self.path_of(&entry.token) else {
+            return;
+        };
+        let Ok(file) = OpenOptions::new().write(true).open(&path) else {
+            return;
+        };
+        if file.try_lock().is_err() {
+            return;
+        }
+        let mut in_flight = InFlight {
+            entry: Entry {
+                reported_to: Some(pid),
+                ..entry.clone()
+            },
+            file: Some(file),
+            path: Some(path),
+        };
+        in_flight.write();
     }
 
     /// Entries for `endpoint` that no running process holds: creates of a process that died
@@ -289,6 +328,18 @@ mod tests {
         assert_eq!(j.left_over("https://p").len(), 1);
         j.forget("t2");
         assert!(j.left_over("https://p").is_empty());
+    }
+
+    #[test]
+    fn a_report_is_remembered_per_terraform_process() {
+        let (_dir, j) = journal();
+        drop(j.begin("https://p", "bot", "t1"));
+        let left = j.left_over("https://p");
+        assert_eq!(left[0].reported_to, None);
+        j.reported(&left[0], 42);
+        let again = j.left_over("https://p");
+        assert_eq!(again[0].reported_to, Some(42));
+        assert_eq!(again[0].agent, "bot", "the rest of the entry is kept");
     }
 
     #[test]

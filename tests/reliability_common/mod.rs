@@ -534,6 +534,18 @@ impl OwnedEmulator {
         }
     }
 
+    /// Starts again on the same port with the same state file and `args` in place of the
+    /// arguments it started with (e.g. without a `--fail-image`, as if the cause was fixed).
+    pub fn start_again_with(&mut self, args: &[&str]) {
+        let state_file = self.args[self.args.len() - 2..].to_vec();
+        self.args = args
+            .iter()
+            .map(|s| s.to_string())
+            .chain(state_file)
+            .collect();
+        self.start_again();
+    }
+
     /// Starts again on the same port with the same state file and arguments.
     pub fn start_again(&mut self) {
         assert!(self.child.is_none(), "still running");
@@ -584,4 +596,64 @@ impl Drop for OwnedEmulator {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// `<agent>/<version>` of every version the emulator deleted (a `DELETE …/versions/N` it
+/// answered 200), in order, from its request log.
+pub fn deleted_versions(emulator_log: &str) -> Vec<String> {
+    emulator_log
+        .lines()
+        .filter_map(|line| {
+            let rest = &line[line.find("DELETE /api/projects/")? + "DELETE /api/projects/".len()..];
+            let (path, outcome) = rest.split_once(" -> ")?;
+            if !outcome.starts_with("200") {
+                return None;
+            }
+            let path = path.split('?').next()?;
+            match path.split('/').collect::<Vec<_>>().as_slice() {
+                [_project, "agents", agent, "versions", version] => {
+                    Some(format!("{agent}/{version}"))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The checks every data-loss scenario ends with: every id in every state exists in the
+/// emulator and is not being deleted, no version is tracked twice (in one state or across
+/// states), and the emulator deleted exactly `asked_to_delete` (in any order).
+#[track_caller]
+pub fn assert_nothing_lost(
+    emulator_state: &serde_json::Value,
+    emulator_log: &str,
+    workspaces: &[&Workspace],
+    asked_to_delete: &[String],
+    context: &str,
+) {
+    let held = held_versions(emulator_state);
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, ws) in workspaces.iter().enumerate() {
+        for id in state_ids(ws) {
+            let h = held.get(&id).unwrap_or_else(|| {
+                panic!("{context}: workspace {i} tracks {id}, which the emulator does not hold: {held:#?}")
+            });
+            assert!(
+                !matches!(h.status.as_str(), "deleting" | "deleted"),
+                "{context}: workspace {i} tracks {id}, which is {}",
+                h.status
+            );
+            if let Some(other) = seen.insert(id.clone(), i) {
+                panic!("{context}: {id} is tracked by workspace {other} and workspace {i}");
+            }
+        }
+    }
+    let mut deleted = deleted_versions(emulator_log);
+    deleted.sort();
+    let mut asked: Vec<String> = asked_to_delete.to_vec();
+    asked.sort();
+    assert_eq!(
+        deleted, asked,
+        "{context}: the emulator deleted versions the user did not ask to delete (or missed some)"
+    );
 }

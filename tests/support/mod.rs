@@ -425,7 +425,42 @@ impl Emulator {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> serde_json::Value {
-        let url = format!("{}{path}", self.origin());
+        self.request(method, format!("{}{path}", self.origin()), None, body)
+    }
+
+    /// Calls the agents API as a user outside Terraform would (the portal, a script):
+    /// `path` is relative to the project endpoint, e.g. `agents/bot/versions/3?api-version=v1`;
+    /// the bearer token comes from the emulator's managed-identity endpoint.
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let token = self.control(
+            "GET",
+            "/msi/token?api-version=2019-08-01&resource=https://ai.azure.com",
+            None,
+        );
+        let bearer = format!(
+            "Bearer {}",
+            token["access_token"].as_str().expect("an access token")
+        );
+        self.request(
+            method,
+            format!("{}/{path}", self.endpoint),
+            Some(bearer),
+            body,
+        )
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        url: String,
+        authorization: Option<String>,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
         let shown = format!("{method} {url}");
         let result = thread::spawn(move || -> Result<(u16, String), String> {
@@ -441,7 +476,11 @@ impl Emulator {
                     .map_err(|e| e.to_string())?;
                 let mut req = client
                     .request(method, &url)
+                    .header("x-identity-header", "emulator")
                     .timeout(Duration::from_secs(10));
+                if let Some(auth) = authorization {
+                    req = req.header("authorization", auth);
+                }
                 if let Some(body) = body {
                     req = req.json(&body);
                 }
