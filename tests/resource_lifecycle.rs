@@ -80,7 +80,7 @@ fn lifecycle(tf: &TerraformBin, api: Gen) {
     let token = stored["metadata"]["terraform-creation-token"]
         .as_str()
         .unwrap_or_default();
-    assert_eq!(token.len(), 64, "{ctx}: creation token stored: {stored}");
+    assert_eq!(token.len(), 32, "{ctx}: creation token stored: {stored}");
 
     let values = ws.resource_values("azureai_hosted_agent_version.bot");
     assert_eq!(values["id"], format!("orders-bot/{number}"), "{ctx}");
