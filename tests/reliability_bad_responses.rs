@@ -16,7 +16,9 @@ use std::sync::Arc;
 use agents_support::{Mock, Reply};
 use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
 use azureai::agents::{Client, ClientOptions, RetryPolicy};
-use azureai::framework::{ApplyRequest, Ctx, Diagnostics, ReadRequest, Resource, Severity, Value};
+use azureai::framework::{
+    ApplyRequest, Ctx, Diagnostics, ReadDataRequest, ReadRequest, Resource, Severity, Value,
+};
 use azureai::provider::{Configured, ProviderHandle};
 use azureai::resources::hosted_agent_version::{HostedAgentVersion, SCHEMA};
 use serde_json::json;
@@ -469,4 +471,58 @@ async fn stop_interrupts_retry_back_off() {
         1,
         "a create that may have landed is never sent again before the lookup succeeds"
     );
+}
+
+/// Every data source read gives way to Stop like the resource does: a read waiting out retry
+/// back-off against a failing service ends promptly with an "interrupted" error.
+#[tokio::test]
+async fn stop_interrupts_every_data_source_read() {
+    let mock = Mock::start(
+        vec![],
+        Reply::Json(
+            503,
+            json!({"error": {"code": "server_error", "message": "down"}}),
+        ),
+    )
+    .await;
+    let handle = ProviderHandle::default();
+    let opts = ClientOptions::new(mock.endpoint.clone(), Arc::new(StaticToken));
+    handle.set(Configured::new(Client::new(opts).unwrap()));
+    let data_sources = azureai::data_sources::all(&handle);
+    assert!(data_sources.len() >= 2);
+    for d in data_sources {
+        // Every required argument set to a valid name; everything else null.
+        let mut config = Value::object(
+            d.schema()
+                .block
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        );
+        for a in d.schema().block.attributes.iter().filter(|a| a.required) {
+            config.set(&a.name, Value::string("bot"));
+        }
+        let ctx = Ctx::default();
+        let cancel = ctx.cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            cancel.cancel();
+        });
+        let started = std::time::Instant::now();
+        let resp = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            d.read(&ctx, ReadDataRequest { config }),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{} kept retrying for 30 s after Stop", d.type_name()));
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(5),
+            "{}: Stop took {took:?} to end the read",
+            d.type_name()
+        );
+        let errs = errors(&resp.diagnostics);
+        assert_eq!(errs.len(), 1, "{}: {errs:?}", d.type_name());
+        assert!(errs[0].contains("interrupted"), "{}", errs[0]);
+    }
 }

@@ -94,11 +94,10 @@ fn not_found() -> Reply {
 async fn fresh_404s_are_waited_out_and_later_ones_drop_the_resource() {
     let mock = Mock::start(
         vec![
-            not_found(), // creation-token lookup: the agent does not exist yet
             Reply::Json(200, version_json("creating")), // POST
-            not_found(), // first poll: not readable yet
-            Reply::Json(200, version_json("active")), // second poll
-            not_found(), // read right after create …
+            not_found(),                                // first poll: not readable yet
+            Reply::Json(200, version_json("active")),   // second poll
+            not_found(),                                // read right after create …
             not_found(),
             Reply::Json(200, version_json("active")), // … until it is visible
             not_found(),                              // read without fresh private state: gone
@@ -173,7 +172,6 @@ async fn fresh_404s_are_waited_out_and_later_ones_drop_the_resource() {
     assert_eq!(
         methods,
         [
-            "GET /api/projects/demo/agents/bot/versions",
             "POST /api/projects/demo/agents/bot/versions",
             "GET /api/projects/demo/agents/bot/versions/1",
             "GET /api/projects/demo/agents/bot/versions/1",
@@ -183,13 +181,13 @@ async fn fresh_404s_are_waited_out_and_later_ones_drop_the_resource() {
             "GET /api/projects/demo/agents/bot/versions/1",
         ]
     );
-    let post = &mock.seen()[1];
+    let post = &mock.seen()[0];
     let body: serde_json::Value = serde_json::from_str(&post.body).unwrap();
     assert_eq!(
         body["metadata"]["terraform-creation-token"]
             .as_str()
             .map(str::len),
-        Some(64),
+        Some(32),
         "{body}"
     );
 }

@@ -12,7 +12,7 @@ use azureai::domain::quantity::{self, Cpu, Memory};
 use azureai::framework::codec;
 use azureai::framework::{Block, Type, Value};
 use azureai::resources::hosted_agent_version;
-use azureai::resources::version_state::state_from_version;
+use azureai::resources::hosted_agent_version::model::state_from_version;
 
 /// Targets by name, for the corpus replay.
 pub const TARGETS: &[(&str, fn(&[u8]))] = &[

@@ -8,15 +8,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::{is_live, sort_key};
 use crate::domain::rules;
 use crate::framework::{
     AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, ReadDataRequest, ReadDataResponse,
     Schema, Type, Value,
 };
 use crate::provider::ProviderHandle;
-use crate::resources::api_errors;
-use crate::resources::version_state::state_from_version;
+use crate::resources::hosted_agent_version::model::{sort_key, state_from_version};
+use crate::resources::shared::{api_errors, interruptible};
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
@@ -62,18 +61,18 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     )
 });
 
-pub struct HostedAgentVersionData {
+pub struct HostedAgentVersionDataSource {
     handle: ProviderHandle,
 }
 
-impl HostedAgentVersionData {
+impl HostedAgentVersionDataSource {
     pub fn new(handle: ProviderHandle) -> Self {
-        HostedAgentVersionData { handle }
+        HostedAgentVersionDataSource { handle }
     }
 }
 
 #[async_trait]
-impl DataSource for HostedAgentVersionData {
+impl DataSource for HostedAgentVersionDataSource {
     fn type_name(&self) -> &'static str {
         "azureai_hosted_agent_version"
     }
@@ -95,7 +94,7 @@ impl DataSource for HostedAgentVersionData {
         d
     }
 
-    async fn read(&self, _ctx: &Ctx, req: ReadDataRequest) -> ReadDataResponse {
+    async fn read(&self, ctx: &Ctx, req: ReadDataRequest) -> ReadDataResponse {
         let mut resp = ReadDataResponse {
             state: req.config.clone(),
             diagnostics: self.validate(&req.config),
@@ -115,43 +114,45 @@ impl DataSource for HostedAgentVersionData {
         };
         let deadline = Instant::now() + READ_TIMEOUT;
         let found = match req.config.get("version").as_str() {
-            Some(version) => match configured
-                .client
-                .get_version(agent, version, deadline)
-                .await
-            {
-                Ok(v) if is_live(&v) => Ok(v),
-                Ok(_) => Err(format!(
-                    "Version {version} of agent {agent:?} is being deleted."
-                )),
-                Err(e) if e.is_not_found() => Err(format!(
-                    "Agent {agent:?} has no version {version:?} in this project."
-                )),
-                Err(e) => {
-                    resp.diagnostics.push(api_errors::diagnostic(
-                        &format!("read hosted agent version {agent}/{version}"),
-                        &e,
-                    ));
-                    return resp;
+            Some(version) => {
+                match interruptible(ctx, configured.client.get_version(agent, version, deadline))
+                    .await
+                {
+                    Ok(v) if !v.is_gone() => Ok(v),
+                    Ok(_) => Err(format!(
+                        "Version {version} of agent {agent:?} is being deleted."
+                    )),
+                    Err(e) if e.is_not_found() => Err(format!(
+                        "Agent {agent:?} has no version {version:?} in this project."
+                    )),
+                    Err(e) => {
+                        resp.diagnostics.push(api_errors::diagnostic(
+                            &format!("read hosted agent version {agent}/{version}"),
+                            &e,
+                        ));
+                        return resp;
+                    }
                 }
-            },
-            None => match configured.client.list_versions(agent, deadline).await {
-                Ok(versions) => versions
-                    .into_iter()
-                    .filter(|v| is_live(v) && !v.version.starts_with("draft-"))
-                    .max_by_key(sort_key)
-                    .ok_or_else(|| format!("Agent {agent:?} has no versions in this project.")),
-                Err(e) if e.is_not_found() => {
-                    Err(format!("Agent {agent:?} does not exist in this project."))
+            }
+            None => {
+                match interruptible(ctx, configured.client.list_versions(agent, deadline)).await {
+                    Ok(versions) => versions
+                        .into_iter()
+                        .filter(|v| !v.is_gone() && !v.version.starts_with("draft-"))
+                        .max_by_key(sort_key)
+                        .ok_or_else(|| format!("Agent {agent:?} has no versions in this project.")),
+                    Err(e) if e.is_not_found() => {
+                        Err(format!("Agent {agent:?} does not exist in this project."))
+                    }
+                    Err(e) => {
+                        resp.diagnostics.push(api_errors::diagnostic(
+                            &format!("list the versions of hosted agent {agent}"),
+                            &e,
+                        ));
+                        return resp;
+                    }
                 }
-                Err(e) => {
-                    resp.diagnostics.push(api_errors::diagnostic(
-                        &format!("list the versions of hosted agent {agent}"),
-                        &e,
-                    ));
-                    return resp;
-                }
-            },
+            }
         };
         let v = match found {
             Ok(v) => v,

@@ -6,14 +6,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::{is_live, sort_key, summary, summary_type};
+use super::{summary, summary_type};
 use crate::domain::rules;
 use crate::framework::{
     AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, ReadDataRequest, ReadDataResponse,
     Schema, Type, Value,
 };
 use crate::provider::ProviderHandle;
-use crate::resources::api_errors;
+use crate::resources::hosted_agent_version::model::sort_key;
+use crate::resources::shared::{api_errors, interruptible};
 
 const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
@@ -30,18 +31,18 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     )
 });
 
-pub struct HostedAgentVersions {
+pub struct HostedAgentVersionsDataSource {
     handle: ProviderHandle,
 }
 
-impl HostedAgentVersions {
+impl HostedAgentVersionsDataSource {
     pub fn new(handle: ProviderHandle) -> Self {
-        HostedAgentVersions { handle }
+        HostedAgentVersionsDataSource { handle }
     }
 }
 
 #[async_trait]
-impl DataSource for HostedAgentVersions {
+impl DataSource for HostedAgentVersionsDataSource {
     fn type_name(&self) -> &'static str {
         "azureai_hosted_agent_versions"
     }
@@ -58,7 +59,7 @@ impl DataSource for HostedAgentVersions {
         d
     }
 
-    async fn read(&self, _ctx: &Ctx, req: ReadDataRequest) -> ReadDataResponse {
+    async fn read(&self, ctx: &Ctx, req: ReadDataRequest) -> ReadDataResponse {
         let mut resp = ReadDataResponse {
             state: req.config.clone(),
             diagnostics: self.validate(&req.config),
@@ -77,18 +78,19 @@ impl DataSource for HostedAgentVersions {
             return resp;
         };
         let deadline = Instant::now() + READ_TIMEOUT;
-        let versions = match configured.client.list_versions(agent, deadline).await {
-            Ok(v) => v,
-            Err(e) if e.is_not_found() => Vec::new(),
-            Err(e) => {
-                resp.diagnostics.push(api_errors::diagnostic(
-                    &format!("list the versions of hosted agent {agent}"),
-                    &e,
-                ));
-                return resp;
-            }
-        };
-        let mut live: Vec<_> = versions.into_iter().filter(is_live).collect();
+        let versions =
+            match interruptible(ctx, configured.client.list_versions(agent, deadline)).await {
+                Ok(v) => v,
+                Err(e) if e.is_not_found() => Vec::new(),
+                Err(e) => {
+                    resp.diagnostics.push(api_errors::diagnostic(
+                        &format!("list the versions of hosted agent {agent}"),
+                        &e,
+                    ));
+                    return resp;
+                }
+            };
+        let mut live: Vec<_> = versions.into_iter().filter(|v| !v.is_gone()).collect();
         live.sort_by_key(sort_key);
         resp.state.set("id", Value::string(agent));
         resp.state

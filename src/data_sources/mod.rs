@@ -1,4 +1,6 @@
-//! Data sources of the azureai provider.
+//! Data sources of the azureai provider. They reuse the model of the resource they read
+//! (`resources::<type>::model`), so a version reads the same in both, and every API call
+//! gives way to Terraform's Stop (`resources::shared::interruptible`).
 //!
 //! - [`hosted_agent_versions`]: every version of an agent.
 //! - [`hosted_agent_version`]: one version of an agent, or its latest.
@@ -7,27 +9,26 @@ pub mod hosted_agent_version;
 pub mod hosted_agent_versions;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use crate::agents::{AgentVersion, VersionStatus};
+use crate::framework::DataSource;
+use crate::provider::ProviderHandle;
+
+/// Every data source type the provider serves, sharing the provider's configure handle.
+pub fn all(handle: &ProviderHandle) -> Vec<Arc<dyn DataSource>> {
+    vec![
+        Arc::new(hosted_agent_versions::HostedAgentVersionsDataSource::new(
+            handle.clone(),
+        )),
+        Arc::new(hosted_agent_version::HostedAgentVersionDataSource::new(
+            handle.clone(),
+        )),
+    ]
+}
+
+use crate::agents::AgentVersion;
 use crate::framework::{Type, Value};
-use crate::resources::version_state::rfc3339;
-
-/// Whether a listed version counts as existing: not on its way out.
-pub(crate) fn is_live(v: &AgentVersion) -> bool {
-    !matches!(
-        v.status,
-        Some(VersionStatus::Deleting | VersionStatus::Deleted)
-    )
-}
-
-/// Orders versions by creation time, then by their number (service versions are "1", "2", …).
-pub(crate) fn sort_key(v: &AgentVersion) -> (i64, u64, String) {
-    (
-        v.created_at,
-        v.version.parse().unwrap_or(0),
-        v.version.clone(),
-    )
-}
+use crate::resources::hosted_agent_version::model::{rfc3339, status_str, version_id};
 
 /// The summary object type of one version in a list.
 pub(crate) fn summary_type() -> Type {
@@ -44,12 +45,9 @@ pub(crate) fn summary_type() -> Type {
 
 pub(crate) fn summary(v: &AgentVersion) -> Value {
     Value::object([
-        ("id", Value::string(format!("{}/{}", v.name, v.version))),
+        ("id", Value::string(version_id(v))),
         ("version", Value::string(v.version.clone())),
-        (
-            "status",
-            Value::string(v.status.as_ref().map_or("active", VersionStatus::as_str)),
-        ),
+        ("status", Value::string(status_str(v))),
         (
             "created_at",
             rfc3339(v.created_at)

@@ -85,22 +85,11 @@ impl Provider for AzureAiProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(
-            crate::resources::hosted_agent_version::HostedAgentVersion::new(self.handle()),
-        )]
+        crate::resources::all(&self.handle)
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![
-            Arc::new(
-                crate::data_sources::hosted_agent_versions::HostedAgentVersions::new(self.handle()),
-            ),
-            Arc::new(
-                crate::data_sources::hosted_agent_version::HostedAgentVersionData::new(
-                    self.handle(),
-                ),
-            ),
-        ]
+        crate::data_sources::all(&self.handle)
     }
 }
 

@@ -1,14 +1,21 @@
-//! Managed resources of the azureai provider.
+//! Managed resources of the azureai provider: one folder per resource type, the same file
+//! names in every folder (see docs/ARCHITECTURE.md, "Adding a resource").
 //!
-//! - [`hosted_agent_version`]: `azureai_hosted_agent_version` (schema beside its CRUD).
-//! - `version_state`: API models ↔ Terraform values, with normalisation (shared with the data
-//!   sources).
-//! - `version_checks`: the domain rules applied to a configuration value.
-//! - `version_upgrade`: state upgrades from older schema versions.
-//! - `api_errors`: agents API errors as diagnostics.
+//! - [`hosted_agent_version`]: `azureai_hosted_agent_version`.
+//! - [`shared`]: what every resource and data source uses: agents API errors as diagnostics,
+//!   and API calls that give way to Terraform's Stop.
 
-pub mod api_errors;
 pub mod hosted_agent_version;
-pub mod version_checks;
-pub mod version_state;
-pub mod version_upgrade;
+pub mod shared;
+
+use std::sync::Arc;
+
+use crate::framework::Resource;
+use crate::provider::ProviderHandle;
+
+/// Every resource type the provider serves, sharing the provider's configure handle.
+pub fn all(handle: &ProviderHandle) -> Vec<Arc<dyn Resource>> {
+    vec![Arc::new(hosted_agent_version::HostedAgentVersion::new(
+        handle.clone(),
+    ))]
+}

@@ -1,5 +1,6 @@
 //! Mapping between Terraform values of `azureai_hosted_agent_version` and the agents API
 //! models: the create request from a plan, and the state from a version the service returned.
+//! The data sources reuse it, so a version reads the same everywhere.
 //!
 //! Normalisation lives here: a value the service returns in another spelling (`2048Mi` for
 //! `2Gi`, `""` for an unset description, `{}` for unset metadata) keeps the spelling the prior
@@ -8,7 +9,8 @@
 use std::collections::BTreeMap;
 
 use crate::agents::{
-    AgentVersion, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition, ProtocolVersion, Tool,
+    AgentVersion, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition, ProtocolVersion,
+    Tool, VersionStatus,
 };
 use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY, cpu_equivalent, memory_equivalent};
 use crate::framework::Value;
@@ -49,6 +51,26 @@ pub const TOOL_ATTRIBUTES: &[&str] = &[
     "max_num_results",
     "project_connection_id",
 ];
+
+/// The id of a version in Terraform: `<agent_name>/<version>` (also the import id).
+pub fn version_id(v: &AgentVersion) -> String {
+    format!("{}/{}", v.name, v.version)
+}
+
+/// The version's status as the state spells it. Versions of the preview API carry no status;
+/// they are usable as soon as they exist, so they read as `active`.
+pub fn status_str(v: &AgentVersion) -> &str {
+    v.status.as_ref().map_or("active", VersionStatus::as_str)
+}
+
+/// Orders versions by creation time, then by their number (service versions are "1", "2", …).
+pub fn sort_key(v: &AgentVersion) -> (i64, u64, String) {
+    (
+        v.created_at,
+        v.version.parse().unwrap_or(0),
+        v.version.clone(),
+    )
+}
 
 fn opt_string(v: &Value) -> Option<String> {
     v.as_str().map(str::to_owned)
@@ -271,13 +293,9 @@ pub fn state_from_version(v: &AgentVersion, prior: Option<&Value>) -> Value {
             .map(Value::String)
             .unwrap_or(Value::Null)
     };
-    state.set("id", Value::string(format!("{}/{}", v.name, v.version)));
+    state.set("id", Value::string(version_id(v)));
     state.set("version", Value::string(v.version.clone()));
-    // Gen A versions carry no status; they are usable as soon as they exist.
-    state.set(
-        "status",
-        Value::string(v.status.as_ref().map_or("active", |s| s.as_str())),
-    );
+    state.set("status", Value::string(status_str(v)));
     state.set(
         "created_at",
         rfc3339(v.created_at)

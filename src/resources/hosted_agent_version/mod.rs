@@ -2,7 +2,7 @@
 //!
 //! Laid out like the Terraform scaffolding's example resource: the schema first, then
 //! validate, plan, create, read, update, delete, import and upgrade. Mapping to and from the
-//! API models is in [`super::version_state`], the validation glue in [`super::version_checks`].
+//! API models is in [`model`], the validation glue in [`checks`].
 //!
 //! Reliability rules this file keeps (docs/reliability.md):
 //! - every create carries a creation token of its own in metadata; after a lost response the
@@ -22,12 +22,16 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::api_errors;
-use super::version_checks::{dedupe, generation_checks, static_checks, timeout};
-use super::version_state::{
+mod checks;
+pub mod model;
+mod upgrade;
+
+use self::checks::{dedupe, generation_checks, static_checks, timeout};
+use self::model::{
     COMPUTED_ATTRIBUTES, DEFINITION_ATTRIBUTES, equivalent, request_from_plan, state_from_version,
+    status_str,
 };
-use super::version_upgrade;
+use super::shared::{api_errors, interruptible};
 use crate::agents::{AgentVersion, Error, ErrorKind, VersionStatus, new_creation_token};
 use crate::domain::Generation;
 use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY};
@@ -327,7 +331,7 @@ impl Resource for HostedAgentVersion {
         };
         let deadline = Instant::now() + DEFAULT_READ_TIMEOUT;
         match interruptible(ctx, configured.client.get_version(&agent, &version, deadline)).await {
-            Ok(v) if is_gone(&v) => resp.diagnostics.error(
+            Ok(v) if v.is_gone() => resp.diagnostics.error(
                 "Cannot import a deleted version",
                 format!("Version {version} of agent {agent:?} is being deleted (status {:?}); import an existing version.", status_str(&v)),
             ),
@@ -348,30 +352,8 @@ impl Resource for HostedAgentVersion {
     }
 
     fn upgrade(&self, req: UpgradeRequest) -> UpgradeResponse {
-        version_upgrade::upgrade(req, SCHEMA.version)
+        upgrade::upgrade(req, SCHEMA.version)
     }
-}
-
-/// Races an API call against Terraform's Stop (Ctrl-C). Status polling checks Stop itself, but
-/// a call can also be waiting out the client's retry back-off (up to 16 retries of up to 60 s
-/// each against a failing service), and an interrupted apply must not sit through that.
-async fn interruptible<T>(
-    ctx: &Ctx,
-    call: impl std::future::Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    tokio::select! {
-        biased;
-        _ = ctx.cancel.cancelled() => Err(Error::new(ErrorKind::Cancelled, "Terraform asked the provider to stop")),
-        r = call => r,
-    }
-}
-
-fn status_str(v: &AgentVersion) -> &str {
-    v.status.as_ref().map_or("active", VersionStatus::as_str)
-}
-
-fn is_gone(v: &AgentVersion) -> bool {
-    v.is_gone()
 }
 
 async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
@@ -611,7 +593,7 @@ async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
     let mut attempts = 0;
     loop {
         match interruptible(ctx, c.client.get_version(agent, version, deadline)).await {
-            Ok(v) if is_gone(&v) => {
+            Ok(v) if v.is_gone() => {
                 tracing::warn!(agent, version, status = %status_str(&v), "hosted agent version is being deleted; removing it from state");
                 resp.new_state = Value::Null;
             }
@@ -699,5 +681,4 @@ fn conflict_text(e: &Error) -> String {
 }
 
 #[cfg(test)]
-#[path = "hosted_agent_version_tests.rs"]
 mod tests;
