@@ -1,12 +1,13 @@
 //! `minimal`: the smallest provider our protocol layer can serve, for the benchmark's plan
 //! comparison (docs/performance.md).
 //!
-//! Two resource types, neither validating nor calling any API (plan marks computed attributes
-//! unknown, apply sets `id`):
+//! Two resource types, neither validating nor calling any API (the framework's plan from a
+//! schema without rules marks computed attributes unknown; apply sets `id`):
 //! - `minimal_thing` holds the values of a benchmark `azureai_hosted_agent_version` in seven
 //!   plain attributes. N of these against N `terraform_data` is what any out-of-process provider
 //!   costs Terraform (process starts, gRPC, msgpack): the protocol floor.
-//! - `minimal_hosted_agent_version` has exactly the azureai resource's schema. N of these
+//! - `minimal_hosted_agent_version` has exactly the azureai resource's schema, without its
+//!   rules (validators, defaults, equivalences, requires-replace). N of these
 //!   against N `minimal_thing` is what Terraform core spends on that richer schema; N real
 //!   `azureai_hosted_agent_version` against these is what the resource's own rules add.
 //!
@@ -15,15 +16,20 @@
 use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
-use azureai::framework::plan::mark_computed_unknown;
 use azureai::framework::{
     ApplyRequest, ApplyResponse, Attribute, Block, Ctx, DataSource, Diagnostics, ImportResponse,
-    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, Schema, Type, Value,
+    Provider, ReadRequest, ReadResponse, Resource, Schema, Type, Value,
 };
 use azureai::plugin::{self, ServeOptions};
 use azureai::protocol::ProviderService;
 
 static PROVIDER_SCHEMA: LazyLock<Schema> = LazyLock::new(|| Schema::new(0, Block::new()));
+
+/// The azureai resource's schema as Terraform sees it, with none of its rules.
+static TWIN_SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
+    let real = &azureai::resources::hosted_agent_version::SCHEMA;
+    Schema::new(real.version, real.block.without_rules())
+});
 
 static THING_SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     let protocol = Type::Object(
@@ -68,7 +74,7 @@ impl Provider for Minimal {
             }),
             Arc::new(Thing {
                 type_name: "minimal_hosted_agent_version",
-                schema: &azureai::resources::hosted_agent_version::SCHEMA,
+                schema: &TWIN_SCHEMA,
             }),
         ]
     }
@@ -90,16 +96,6 @@ impl Resource for Thing {
     }
     fn schema(&self) -> &Schema {
         self.schema
-    }
-    async fn plan(&self, _: &Ctx, req: PlanRequest) -> PlanResponse {
-        PlanResponse {
-            planned_state: mark_computed_unknown(
-                &self.schema.block,
-                &req.config,
-                &req.proposed_new_state,
-            ),
-            ..PlanResponse::default()
-        }
     }
     async fn apply(&self, _: &Ctx, req: ApplyRequest) -> ApplyResponse {
         let mut new_state = req.planned_state;

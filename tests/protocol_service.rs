@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use azureai::framework::codec;
-use azureai::framework::plan::{attributes_changed, mark_computed_unknown};
+use azureai::framework::plan::attributes_changed;
 use azureai::framework::{
     ApplyRequest, ApplyResponse, AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics,
     ImportResponse, ImportedResource, NestedBlock, Nesting, PlanRequest, PlanResponse, Provider,
@@ -200,23 +200,16 @@ impl Resource for FakeThing {
         }
         d
     }
-    async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
+    // The framework's plan from this schema (no declarations) marks computed attributes
+    // unknown on create and keeps the proposed state on update; this adds the rest.
+    async fn modify_plan(&self, _ctx: &Ctx, req: &PlanRequest, resp: &mut PlanResponse) {
         self.counters.plans.fetch_add(1, Ordering::SeqCst);
-        let mut planned = if req.prior_state.is_null() {
-            mark_computed_unknown(&self.schema.block, &req.config, &req.proposed_new_state)
-        } else {
-            req.proposed_new_state.clone()
-        };
+        let planned = &mut resp.planned_state;
         if planned.get("name").as_str() == Some("buggy") {
             // a provider bug: a string where the schema says number
             planned.set("size", Value::string("3 GB"));
         }
-        PlanResponse {
-            requires_replace: attributes_changed(&req.prior_state, &planned, &["name", "tags"]),
-            planned_state: planned,
-            planned_private: req.prior_private,
-            diagnostics: Diagnostics::new(),
-        }
+        resp.requires_replace = attributes_changed(&req.prior_state, planned, &["name", "tags"]);
     }
     async fn apply(&self, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
         self.counters.applies.fetch_add(1, Ordering::SeqCst);

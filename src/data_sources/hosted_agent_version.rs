@@ -44,8 +44,8 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         0,
         Block::new()
             .description("Reads one version of a hosted agent: the one named by `version`, or the most recent version that is not a draft and not being deleted.")
-            .attribute(Attribute::string("agent_name").required().description("Name of the agent."))
-            .attribute(Attribute::string("version").optional_computed().description("Version to read, e.g. `3`. Omit it for the latest version."))
+            .attribute(Attribute::string("agent_name").required().validate_str(rules::agent_name).description("Name of the agent."))
+            .attribute(Attribute::string("version").optional_computed().validate_str(version_number).description("Version to read, e.g. `3`. Omit it for the latest version."))
             .attribute(s("id", "`<agent_name>/<version>`."))
             .attribute(s("image", "Container image."))
             .attribute(s("cpu", "CPU cores."))
@@ -60,6 +60,13 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .attribute(s("instance_identity_client_id", "Client id of the version's Entra identity (`v1`).")),
     )
 });
+
+/// Validator of `version`: a version number as the service assigns them.
+fn version_number(v: &str, at: &AttrPath, d: &mut Diagnostics) {
+    if v.is_empty() || v.contains('/') || v.chars().any(char::is_whitespace) {
+        d.error_at(at.clone(), "Invalid version", format!("{} is not a version: use the number the service assigned, e.g. \"3\", or omit version for the latest.", rules::quote(v)));
+    }
+}
 
 pub struct HostedAgentVersionDataSource {
     handle: ProviderHandle,
@@ -81,27 +88,11 @@ impl DataSource for HostedAgentVersionDataSource {
         &SCHEMA
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        let mut d = Diagnostics::new();
-        if let Some(name) = config.get("agent_name").as_str() {
-            rules::agent_name(name, &AttrPath::root("agent_name"), &mut d);
-        }
-        if let Some(v) = config.get("version").as_str() {
-            if v.is_empty() || v.contains('/') || v.chars().any(char::is_whitespace) {
-                d.error_at(AttrPath::root("version"), "Invalid version", format!("{} is not a version: use the number the service assigned, e.g. \"3\", or omit version for the latest.", rules::quote(v)));
-            }
-        }
-        d
-    }
-
     async fn read(&self, ctx: &Ctx, req: ReadDataRequest) -> ReadDataResponse {
         let mut resp = ReadDataResponse {
             state: req.config.clone(),
-            diagnostics: self.validate(&req.config),
+            diagnostics: Diagnostics::new(),
         };
-        if resp.diagnostics.has_errors() {
-            return resp;
-        }
         let configured = match self.handle.require() {
             Ok(c) => c,
             Err(d) => {

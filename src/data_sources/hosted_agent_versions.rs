@@ -9,8 +9,8 @@ use tokio::time::Instant;
 use super::{summary, summary_type};
 use crate::domain::rules;
 use crate::framework::{
-    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostics, ReadDataRequest, ReadDataResponse,
-    Schema, Type, Value,
+    Attribute, Block, Ctx, DataSource, Diagnostics, ReadDataRequest, ReadDataResponse, Schema,
+    Type, Value,
 };
 use crate::provider::ProviderHandle;
 use crate::resources::hosted_agent_version::model::sort_key;
@@ -23,7 +23,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         0,
         Block::new()
             .description("Lists the versions of a hosted agent, oldest first. Versions being deleted are left out. An agent that does not exist has no versions.")
-            .attribute(Attribute::string("agent_name").required().description("Name of the agent."))
+            .attribute(Attribute::string("agent_name").required().validate_str(rules::agent_name).description("Name of the agent."))
             .attribute(Attribute::string("id").computed().description("The agent name."))
             .attribute(Attribute::typed("versions", Type::list(summary_type())).computed().description(
                 "The versions: `id` (`<agent_name>/<version>`), `version`, `status`, `created_at` (RFC 3339), `image`, `cpu`, `memory`.",
@@ -51,22 +51,11 @@ impl DataSource for HostedAgentVersionsDataSource {
         &SCHEMA
     }
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        let mut d = Diagnostics::new();
-        if let Some(name) = config.get("agent_name").as_str() {
-            rules::agent_name(name, &AttrPath::root("agent_name"), &mut d);
-        }
-        d
-    }
-
     async fn read(&self, ctx: &Ctx, req: ReadDataRequest) -> ReadDataResponse {
         let mut resp = ReadDataResponse {
             state: req.config.clone(),
-            diagnostics: self.validate(&req.config),
+            diagnostics: Diagnostics::new(),
         };
-        if resp.diagnostics.has_errors() {
-            return resp;
-        }
         let configured = match self.handle.require() {
             Ok(c) => c,
             Err(d) => {

@@ -22,9 +22,6 @@ impl Resource for FakeResource {
     fn schema(&self) -> &Schema {
         &self.0
     }
-    async fn plan(&self, _: &Ctx, _: PlanRequest) -> PlanResponse {
-        PlanResponse::default()
-    }
     async fn apply(&self, _: &Ctx, _: ApplyRequest) -> ApplyResponse {
         ApplyResponse::default()
     }

@@ -132,6 +132,29 @@ impl Diagnostics {
     pub fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
     }
+    /// Like [`Diagnostics::extend`], leaving out every diagnostic with the severity, path and
+    /// summary of one already here: the same rule may run twice for one value (at validate and
+    /// again at plan, once unknowns are known), and Terraform would show both.
+    pub fn extend_unique(&mut self, other: Diagnostics) {
+        for d in other.0 {
+            if !self
+                .0
+                .iter()
+                .any(|o| o.severity == d.severity && o.path == d.path && o.summary == d.summary)
+            {
+                self.0.push(d);
+            }
+        }
+    }
+    /// The errors alone (e.g. to repeat checks at plan whose warnings validate already showed).
+    pub fn errors(self) -> Diagnostics {
+        Diagnostics(
+            self.0
+                .into_iter()
+                .filter(|d| d.severity == Severity::Error)
+                .collect(),
+        )
+    }
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(|d| d.severity == Severity::Error)
     }
@@ -146,5 +169,31 @@ impl Diagnostics {
 impl From<Diagnostic> for Diagnostics {
     fn from(d: Diagnostic) -> Self {
         Diagnostics(vec![d])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extend_unique_keeps_the_first_of_each_finding() {
+        let mut d = Diagnostics::new();
+        d.error_at(AttrPath::root("cpu"), "Invalid cpu", "first");
+        let mut more = Diagnostics::new();
+        more.error_at(AttrPath::root("cpu"), "Invalid cpu", "second");
+        more.warning_at(
+            AttrPath::root("cpu"),
+            "Invalid cpu",
+            "a warning is another finding",
+        );
+        more.error_at(AttrPath::root("memory"), "Invalid cpu", "another path");
+        d.extend_unique(more);
+        let details: Vec<&str> = d.iter().map(|d| d.detail.as_str()).collect();
+        assert_eq!(
+            details,
+            ["first", "a warning is another finding", "another path"]
+        );
+        assert_eq!(d.errors().0.len(), 2);
     }
 }

@@ -11,13 +11,15 @@
 pub mod codec;
 pub mod diag;
 pub mod plan;
+pub mod run;
 pub mod schema;
 pub mod timeouts;
 pub mod traits;
+pub mod validate;
 pub mod value;
 
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
-pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
+pub use schema::{Attribute, Block, NestedBlock, Nesting, OnChange, Schema};
 pub use traits::{
     ApplyRequest, ApplyResponse, Ctx, DataSource, ImportResponse, ImportedResource, PlanRequest,
     PlanResponse, Provider, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, Resource,

@@ -1,5 +1,6 @@
-//! Plan helpers shared by resources: computed-unknown marking, requires-replace detection,
-//! keeping prior values that are only cosmetically different, and schema defaults.
+//! Plans from the schema ([`from_schema`]), and the helpers it is made of: computed-unknown
+//! marking, requires-replace detection, keeping prior values that are only cosmetically
+//! different, and schema defaults.
 //!
 //! With `legacy_type_system = false` Terraform checks every plan: a non-computed attribute
 //! must be planned exactly as configured, and a computed one may only differ from the
@@ -9,8 +10,90 @@
 use std::collections::BTreeMap;
 
 use super::diag::{AttrPath, PathStep};
-use super::schema::{Block, Nesting};
+use super::schema::{Block, Nesting, OnChange};
+use super::traits::{PlanRequest, PlanResponse};
+use super::validate;
 use super::value::Value;
+
+/// The plan a schema's declarations give (the framework runs it before a resource's own
+/// `modify_plan`; "schema-based plan modifications occur before any resource-level plan
+/// modifications", as terraform-plugin-framework puts it):
+///
+/// 1. the validators run again on the configuration, errors only (validate skipped unknown
+///    values, some of which are known now; its warnings were shown already); on an error the
+///    proposed state goes back unchanged;
+/// 2. on create, computed attributes the configuration leaves null become unknown;
+/// 3. defaults fill optional+computed attributes the configuration leaves null (defaults
+///    follow the configuration: removing an argument plans its default again);
+/// 4. on update, a computed attribute whose new value is equivalent to the prior one keeps
+///    the prior spelling;
+/// 5. every `requires_replace` argument whose value changed (by its equivalence; unknown
+///    counts as changed) is listed, and then computed values become unknown again (the
+///    replacement gets new ones).
+///
+/// A destroy (null proposed state) plans null.
+pub fn from_schema(block: &Block, req: &PlanRequest) -> PlanResponse {
+    let mut resp = PlanResponse {
+        planned_private: req.prior_private.clone(),
+        ..PlanResponse::default()
+    };
+    if req.proposed_new_state.is_null() {
+        return resp;
+    }
+    resp.diagnostics = validate::config(block, &req.config).errors();
+    if resp.diagnostics.has_errors() {
+        resp.planned_state = req.proposed_new_state.clone();
+        return resp;
+    }
+    let config = &req.config;
+    let prior = &req.prior_state;
+    let mut planned = if prior.is_null() {
+        mark_computed_unknown(block, config, &req.proposed_new_state)
+    } else {
+        req.proposed_new_state.clone()
+    };
+    apply_defaults(block, config, &mut planned);
+    if prior.is_null() {
+        resp.planned_state = planned;
+        return resp;
+    }
+    for a in block.attributes.iter().filter(|a| a.computed) {
+        if let Some(e) = &a.equivalence {
+            keep_prior_when_equivalent(block, prior, &mut planned, &a.name, |x, y| e.holds(x, y));
+        }
+    }
+    for arg in block
+        .arguments()
+        .filter(|a| a.on_change() == OnChange::Replace)
+    {
+        let name = arg.name();
+        let (before, after) = (prior.get(name), planned.get(name));
+        if !after.is_wholly_known() || !block.equivalent(name, before, after) {
+            resp.requires_replace.push(AttrPath::root(name));
+        }
+    }
+    if !resp.requires_replace.is_empty() {
+        planned = mark_computed_unknown(block, config, &planned);
+        apply_defaults(block, config, &mut planned);
+    }
+    resp.planned_state = planned;
+    resp
+}
+
+/// Terraform's proposed new state, for tests that call a resource's plan without Terraform:
+/// the configuration, with the prior value of every computed attribute the configuration
+/// leaves null (top-level attributes; this provider's nested blocks have no computed ones).
+pub fn propose(block: &Block, prior: &Value, config: &Value) -> Value {
+    let mut proposed = config.clone();
+    if matches!(prior, Value::Object(_)) && matches!(config, Value::Object(_)) {
+        for a in block.attributes.iter().filter(|a| a.computed) {
+            if config.get(&a.name).is_null() {
+                proposed.set(&a.name, prior.get(&a.name).clone());
+            }
+        }
+    }
+    proposed
+}
 
 /// On create: every computed attribute whose configuration value is null becomes Unknown
 /// ("known after apply"), recursively into nested blocks. Optional+computed attributes the
@@ -199,22 +282,20 @@ pub fn keep_prior_when_equivalent(
     true
 }
 
-/// Applies schema defaults: for each `(name, default)`, an optional+computed attribute left
-/// null in `config` is planned as `default` (instead of unknown or a stale prior value).
-/// Attributes that are not optional+computed are skipped, because Terraform only lets the
-/// provider choose values of computed attributes.
-pub fn apply_defaults<'a>(
-    block: &Block,
-    config: &Value,
-    planned: &mut Value,
-    defaults: impl IntoIterator<Item = (&'a str, Value)>,
-) {
-    for (name, default) in defaults {
-        let Some(a) = block.find_attribute(name) else {
+/// Applies the schema's defaults: an optional+computed attribute with a declared default that
+/// `config` leaves null is planned as that default (instead of unknown or a stale prior
+/// value). Attributes that are not optional+computed are skipped, because Terraform only lets
+/// the provider choose values of computed attributes.
+pub fn apply_defaults(block: &Block, config: &Value, planned: &mut Value) {
+    if !matches!(planned, Value::Object(_)) {
+        return;
+    }
+    for a in &block.attributes {
+        let Some(default) = &a.default else {
             continue;
         };
-        if a.optional && a.computed && config.get(name).is_null() {
-            planned.set(name, default);
+        if a.optional && a.computed && config.get(&a.name).is_null() {
+            planned.set(&a.name, default.clone());
         }
     }
 }
@@ -457,23 +538,22 @@ mod tests {
 
     #[test]
     fn defaults_fill_only_unset_optional_computed_attributes() {
-        let b = block();
+        let mut b = block();
+        for (name, default) in [
+            ("region", s("westeurope")),
+            ("description", s("x")),
+            ("id", s("y")),
+        ] {
+            let a = b.attributes.iter_mut().find(|a| a.name == name).unwrap();
+            a.default = Some(default);
+        }
         let config = Value::object([
             ("name", s("n")),
             ("region", Value::Null),
             ("description", Value::Null),
         ]);
         let mut planned = mark_computed_unknown(&b, &config, &config);
-        apply_defaults(
-            &b,
-            &config,
-            &mut planned,
-            [
-                ("region", s("westeurope")),
-                ("description", s("x")),
-                ("id", s("y")),
-            ],
-        );
+        apply_defaults(&b, &config, &mut planned);
         assert_eq!(planned.get("region"), &s("westeurope"));
         assert_eq!(
             planned.get("description"),
@@ -487,7 +567,113 @@ mod tests {
         );
         let config = Value::object([("region", s("us"))]);
         let mut planned = config.clone();
-        apply_defaults(&b, &config, &mut planned, [("region", s("westeurope"))]);
+        apply_defaults(&b, &config, &mut planned);
         assert_eq!(planned.get("region"), &s("us"), "a configured value wins");
+    }
+
+    fn declared() -> Block {
+        use crate::framework::schema::Attribute;
+        Block::new()
+            .attribute(Attribute::string("id").computed())
+            .attribute(Attribute::string("name").required().requires_replace())
+            .attribute(
+                Attribute::string("size")
+                    .optional_computed()
+                    .default("1Gi")
+                    .requires_replace()
+                    .equivalent_str(|a, b| a.trim_end_matches("Gi") == b.trim_end_matches("Gi")),
+            )
+            .attribute(
+                Attribute::bool("force")
+                    .optional_computed()
+                    .default(false)
+                    .state_only(),
+            )
+            .attribute(
+                Attribute::string("label")
+                    .optional()
+                    .validate_str(|v, at, d| {
+                        if v.is_empty() {
+                            d.error_at(at.clone(), "Invalid label", "Empty.");
+                        }
+                    }),
+            )
+    }
+
+    fn plan(b: &Block, prior: &Value, config: &Value) -> PlanResponse {
+        from_schema(
+            b,
+            &PlanRequest {
+                prior_state: prior.clone(),
+                proposed_new_state: propose(b, prior, config),
+                config: config.clone(),
+                prior_private: b"p".to_vec(),
+            },
+        )
+    }
+
+    #[test]
+    fn from_schema_plans_defaults_unknowns_equivalence_and_replacement() {
+        let b = declared();
+        let mut config = b.null_value();
+        config.set("name", s("a"));
+        // create: defaults, computed unknown
+        let r = plan(&b, &Value::Null, &config);
+        assert!(r.diagnostics.is_empty() && r.requires_replace.is_empty());
+        assert_eq!(r.planned_state.get("size"), &s("1Gi"));
+        assert_eq!(r.planned_state.get("force"), &Value::Bool(false));
+        assert!(r.planned_state.get("id").is_unknown());
+        assert_eq!(r.planned_private, b"p");
+        let mut prior = r.planned_state.clone();
+        prior.set("id", s("x"));
+        // same configuration: nothing changes
+        let r = plan(&b, &prior, &config);
+        assert_eq!(r.planned_state, prior);
+        assert!(r.requires_replace.is_empty());
+        // an equivalent spelling keeps the prior one
+        config.set("size", s("1"));
+        let r = plan(&b, &prior, &config);
+        assert_eq!(r.planned_state.get("size"), &s("1Gi"));
+        assert!(r.requires_replace.is_empty());
+        // a state-only change is an in-place update
+        config.set("force", Value::Bool(true));
+        let r = plan(&b, &prior, &config);
+        assert!(r.requires_replace.is_empty());
+        assert_eq!(r.planned_state.get("id"), &s("x"));
+        // a replacing change, or an unknown: replace, computed unknown again
+        config.set("size", s("2Gi"));
+        let r = plan(&b, &prior, &config);
+        assert_eq!(r.requires_replace, [AttrPath::root("size")]);
+        assert!(r.planned_state.get("id").is_unknown());
+        assert_eq!(r.planned_state.get("force"), &Value::Bool(true));
+        config.set("size", Value::Null);
+        config.set("name", Value::Unknown);
+        let r = plan(&b, &prior, &config);
+        assert_eq!(r.requires_replace, [AttrPath::root("name")]);
+        assert_eq!(r.planned_state.get("size"), &s("1Gi"), "the default again");
+        // destroy
+        let r = from_schema(
+            &b,
+            &PlanRequest {
+                prior_state: prior.clone(),
+                ..PlanRequest::default()
+            },
+        );
+        assert!(r.planned_state.is_null());
+    }
+
+    #[test]
+    fn from_schema_repeats_validation_errors_only() {
+        let b = declared();
+        let mut config = b.null_value();
+        config.set("name", s("a"));
+        config.set("label", s(""));
+        let r = plan(&b, &Value::Null, &config);
+        assert_eq!(r.diagnostics.0.len(), 1);
+        assert_eq!(r.diagnostics.0[0].path, Some(AttrPath::root("label")));
+        assert_eq!(
+            r.planned_state, config,
+            "the proposed state goes back as it came"
+        );
     }
 }

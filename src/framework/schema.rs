@@ -1,11 +1,38 @@
 //! Schemas of the provider, resources and data sources, with a small builder.
 //!
+//! An argument declares, beside its type and description, what the framework does with it
+//! (in the spirit of terraform-plugin-framework's validators and plan modifiers):
+//!
+//! ```ignore
+//! Attribute::string("image").required().requires_replace().validate_str(rules::image)
+//! Attribute::string("cpu").optional_computed().default(DEFAULT_CPU).requires_replace()
+//!     .equivalent_str(cpu_equivalent)
+//! Attribute::bool("force_delete").optional_computed().default(false).state_only()
+//! ```
+//!
+//! - `validate`: run by the framework on every configuration (`framework::validate`), never
+//!   with a null or unknown value, with the attribute's path (list elements included);
+//! - `default`: planned when the configuration leaves the argument null (and stated in the
+//!   description, so the docs cannot disagree);
+//! - `equivalent`: two spellings that mean the same (`2Gi` and `2048Mi`): the plan keeps the
+//!   prior spelling and does not replace;
+//! - `requires_replace`: a change replaces the object;
+//! - `state_only`: a change only rewrites Terraform's state (nothing to send; e.g. a flag that
+//!   steers a later delete, or the timeouts block).
+//!
+//! A resource without an update call must give every argument `requires_replace` or
+//! `state_only`; [`internal_validate`] (run over every resource by
+//! `tests/protocol_azureai_schema.rs`) refuses anything else, as terraform-plugin-sdk refuses
+//! "No Update defined, must set ForceNew on: ...". `framework::plan::from_schema` turns the
+//! declarations into a plan.
+//!
 //! Descriptions are markdown: the docs generator renders them verbatim into the registry
 //! pages, and Terraform shows them in `terraform providers schema -json`.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use super::value::Type;
+use super::diag::{AttrPath, Diagnostics};
+use super::value::{Type, Value};
 
 /// A versioned schema: the version reaches `UpgradeResourceState` with old state.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,6 +79,85 @@ pub struct Attribute {
     pub computed: bool,
     pub sensitive: bool,
     pub deprecated: bool,
+    // Write-only arguments (tfplugin5 `Schema.Attribute.write_only`, Terraform 1.11) are not
+    // supported yet. They belong here as a `write_only` flag; the protocol layer then sends the
+    // flag and answers null for the value in every plan and state, `from_schema` plans null,
+    // and `internal_validate` accepts a write-only argument as neither replaced nor state-only
+    // (its value never reaches state; a companion `*_version` argument carries the change).
+    /// What a change to this argument does; see [`OnChange`].
+    pub on_change: OnChange,
+    /// Planned when the configuration leaves the argument null (optional+computed only).
+    pub default: Option<Value>,
+    pub validators: Vec<Validator>,
+    /// Semantic equality of two values; `None` means [`crate::framework::plan::semantically_equal`].
+    pub equivalence: Option<Equivalence>,
+}
+
+/// What a change to an argument does in a plan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnChange {
+    /// Not declared: an in-place update, which a resource with an update call sends to the
+    /// service. A resource without one refuses it ([`internal_validate`]).
+    #[default]
+    Update,
+    /// The object is replaced (tfplugin5 `requires_replace`).
+    Replace,
+    /// Only Terraform's state changes; there is nothing to send.
+    StateOnly,
+}
+
+/// The function behind a [`Validator`].
+type ValidateFn = dyn Fn(&Value, &AttrPath, &mut Diagnostics) + Send + Sync;
+/// The function behind an [`Equivalence`].
+type EquivalentFn = dyn Fn(&Value, &Value) -> bool + Send + Sync;
+
+/// A check of one argument's value: gets the value (never null, never unknown at the top; its
+/// elements may be unknown) and the path to report at.
+#[derive(Clone)]
+pub struct Validator(Arc<ValidateFn>);
+
+impl Validator {
+    pub fn new(f: impl Fn(&Value, &AttrPath, &mut Diagnostics) + Send + Sync + 'static) -> Self {
+        Validator(Arc::new(f))
+    }
+    pub fn run(&self, value: &Value, at: &AttrPath, diags: &mut Diagnostics) {
+        (self.0)(value, at, diags)
+    }
+}
+
+/// Whether two values of an argument mean the same thing.
+#[derive(Clone)]
+pub struct Equivalence(Arc<EquivalentFn>);
+
+impl Equivalence {
+    pub fn new(f: impl Fn(&Value, &Value) -> bool + Send + Sync + 'static) -> Self {
+        Equivalence(Arc::new(f))
+    }
+    pub fn holds(&self, a: &Value, b: &Value) -> bool {
+        (self.0)(a, b)
+    }
+}
+
+// Behaviour takes no part in comparing or printing schemas beyond its identity.
+impl PartialEq for Validator {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl PartialEq for Equivalence {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl std::fmt::Debug for Validator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Validator")
+    }
+}
+impl std::fmt::Debug for Equivalence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Equivalence")
+    }
 }
 
 /// How a nested block repeats (tfplugin5 `NestingMode`).
@@ -71,6 +177,11 @@ pub struct NestedBlock {
     pub block: Block,
     pub min_items: i64,
     pub max_items: i64,
+    /// What a change to the block (any of its values) does.
+    pub on_change: OnChange,
+    /// Checks of the whole block value (e.g. no two list elements alike).
+    pub validators: Vec<Validator>,
+    pub equivalence: Option<Equivalence>,
 }
 
 impl Schema {
@@ -87,7 +198,16 @@ impl Block {
         self.description = md.into();
         self
     }
-    pub fn attribute(mut self, a: Attribute) -> Self {
+    /// Adds an attribute, completing its description with what the schema declares (its
+    /// default), so the documentation states what the plan does.
+    pub fn attribute(mut self, mut a: Attribute) -> Self {
+        if let Some(text) = a.default.as_ref().and_then(default_text) {
+            let sentence = format!("Default `{text}`.");
+            if !a.description.contains(&sentence) {
+                let sep = if a.description.is_empty() { "" } else { " " };
+                a.description = format!("{}{sep}{sentence}", a.description.trim_end());
+            }
+        }
         self.attributes.push(a);
         self.value_type = TypeCache::default();
         self
@@ -102,6 +222,75 @@ impl Block {
     }
     pub fn find_block(&self, name: &str) -> Option<&NestedBlock> {
         self.blocks.iter().find(|b| b.name == name)
+    }
+
+    /// Top-level arguments: attributes the configuration may set, and nested blocks.
+    pub fn arguments(&self) -> impl Iterator<Item = Argument<'_>> {
+        self.attributes
+            .iter()
+            .filter(|a| a.required || a.optional)
+            .map(Argument::Attribute)
+            .chain(self.blocks.iter().map(Argument::Block))
+    }
+
+    /// Attributes only the provider sets (computed, not optional).
+    pub fn computed_only(&self) -> impl Iterator<Item = &Attribute> {
+        self.attributes.iter().filter(|a| a.computed && !a.optional)
+    }
+
+    /// Whether `a` and `b` mean the same value of the argument `name` (its declared
+    /// equivalence, else semantic equality; an unknown equals nothing).
+    pub fn equivalent(&self, name: &str, a: &Value, b: &Value) -> bool {
+        if !a.is_wholly_known() || !b.is_wholly_known() {
+            return false;
+        }
+        let declared = self
+            .find_attribute(name)
+            .and_then(|x| x.equivalence.as_ref())
+            .or_else(|| self.find_block(name).and_then(|x| x.equivalence.as_ref()));
+        match declared {
+            Some(e) => e.holds(a, b),
+            None => super::plan::semantically_equal(a, b),
+        }
+    }
+
+    /// The value of an empty configuration, as Terraform sends it: every attribute null,
+    /// list and set blocks empty, single blocks null.
+    pub fn null_value(&self) -> Value {
+        let mut v = Value::object(
+            self.attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        );
+        for b in &self.blocks {
+            let empty = match b.nesting {
+                Nesting::List => Value::List(Vec::new()),
+                Nesting::Set => Value::Set(Vec::new()),
+                Nesting::Map => Value::Map(Default::default()),
+                Nesting::Single | Nesting::Group => Value::Null,
+            };
+            v.set(&b.name, empty);
+        }
+        v
+    }
+
+    /// The same shape (names, types, flags, descriptions) without any declared behaviour:
+    /// no validators, defaults, equivalences or change rules. For the benchmark's floor.
+    pub fn without_rules(&self) -> Block {
+        let mut b = self.clone();
+        for a in &mut b.attributes {
+            a.on_change = OnChange::Update;
+            a.default = None;
+            a.validators.clear();
+            a.equivalence = None;
+        }
+        for nb in &mut b.blocks {
+            nb.on_change = OnChange::Update;
+            nb.validators.clear();
+            nb.equivalence = None;
+            nb.block = nb.block.without_rules();
+        }
+        b
     }
 
     /// The object type a value of this block has (attributes plus nested blocks), used by
@@ -130,6 +319,95 @@ impl Block {
     }
 }
 
+/// A top-level argument of a block: an attribute the configuration sets, or a nested block.
+#[derive(Clone, Copy, Debug)]
+pub enum Argument<'a> {
+    Attribute(&'a Attribute),
+    Block(&'a NestedBlock),
+}
+
+impl Argument<'_> {
+    pub fn name(&self) -> &str {
+        match self {
+            Argument::Attribute(a) => &a.name,
+            Argument::Block(b) => &b.name,
+        }
+    }
+    pub fn on_change(&self) -> OnChange {
+        match self {
+            Argument::Attribute(a) => a.on_change,
+            Argument::Block(b) => b.on_change,
+        }
+    }
+}
+
+/// How a default reads in a description (`1`, `2Gi`, `false`).
+fn default_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl Schema {
+    /// Arguments a resource without an update call leaves undecided (neither replaced nor
+    /// state-only), by name. See [`internal_validate`].
+    pub fn undecided_arguments(&self) -> Vec<String> {
+        self.block
+            .arguments()
+            .filter(|a| a.on_change() == OnChange::Update)
+            .map(|a| a.name().to_owned())
+            .collect()
+    }
+}
+
+/// The schema mistakes a resource must not ship, one message each (empty when sound), in the
+/// spirit of terraform-plugin-sdk's `InternalValidate`:
+/// - without an update call (`has_update` false), every argument is `requires_replace` or
+///   `state_only` — otherwise a change plans as an update that never reaches the service;
+/// - a default belongs to an optional+computed attribute (Terraform lets the provider choose
+///   only computed values);
+/// - a computed-only attribute takes no change rule, default or validator (the user never
+///   sets it).
+pub fn internal_validate(type_name: &str, schema: &Schema, has_update: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !has_update {
+        let undecided = schema.undecided_arguments();
+        if !undecided.is_empty() {
+            problems.push(format!(
+                "{type_name} has no update call, so every argument must be requires_replace() or state_only(); undecided: {}",
+                undecided.join(", ")
+            ));
+        }
+    }
+    check_block(type_name, &schema.block, &mut problems);
+    problems
+}
+
+fn check_block(at: &str, block: &Block, problems: &mut Vec<String>) {
+    for a in &block.attributes {
+        let here = format!("{at}.{}", a.name);
+        if a.default.is_some() && !(a.optional && a.computed) {
+            problems.push(format!(
+                "{here}: a default needs an optional+computed attribute"
+            ));
+        }
+        if a.computed
+            && !a.optional
+            && (a.on_change != OnChange::Update || a.default.is_some() || !a.validators.is_empty())
+        {
+            problems.push(format!(
+                "{here}: computed-only, so the configuration never sets it; drop its change rule, default and validators"
+            ));
+        }
+    }
+    for b in &block.blocks {
+        check_block(&format!("{at}.{}", b.name), &b.block, problems);
+    }
+}
+
 impl Attribute {
     fn new(name: &str, ty: Type) -> Self {
         Attribute {
@@ -141,6 +419,10 @@ impl Attribute {
             computed: false,
             sensitive: false,
             deprecated: false,
+            on_change: OnChange::Update,
+            default: None,
+            validators: Vec::new(),
+            equivalence: None,
         }
     }
     pub fn string(name: &str) -> Self {
@@ -191,6 +473,60 @@ impl Attribute {
         self.description = md.into();
         self
     }
+    /// A change to this argument replaces the object.
+    pub fn requires_replace(mut self) -> Self {
+        self.on_change = OnChange::Replace;
+        self
+    }
+    /// A change to this argument only rewrites Terraform's state: nothing is sent.
+    pub fn state_only(mut self) -> Self {
+        self.on_change = OnChange::StateOnly;
+        self
+    }
+    /// Planned when the configuration leaves the argument null. The argument must be
+    /// optional+computed; the description gains "Default `…`." when the block is built.
+    /// Defaults follow the configuration, not the prior state: removing the argument from the
+    /// configuration plans the default again.
+    pub fn default(mut self, v: impl Into<Value>) -> Self {
+        self.default = Some(v.into());
+        self
+    }
+    /// A check of the value; see [`Validator`].
+    pub fn validate(
+        mut self,
+        f: impl Fn(&Value, &AttrPath, &mut Diagnostics) + Send + Sync + 'static,
+    ) -> Self {
+        self.validators.push(Validator::new(f));
+        self
+    }
+    /// A check of a string value (values of other types are left to Terraform's type checks).
+    pub fn validate_str(
+        self,
+        f: impl Fn(&str, &AttrPath, &mut Diagnostics) + Send + Sync + 'static,
+    ) -> Self {
+        self.validate(move |v, at, d| {
+            if let Some(s) = v.as_str() {
+                f(s, at, d)
+            }
+        })
+    }
+    /// Semantic equality of two values: the plan keeps the prior value when the new one is
+    /// equivalent, and an equivalent value never replaces the object.
+    pub fn equivalent(
+        mut self,
+        f: impl Fn(&Value, &Value) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.equivalence = Some(Equivalence::new(f));
+        self
+    }
+    /// [`Attribute::equivalent`] for strings: equal, or `f` says they mean the same. Other
+    /// values compare semantically.
+    pub fn equivalent_str(self, f: fn(&str, &str) -> bool) -> Self {
+        self.equivalent(move |a, b| match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x == y || f(x, y),
+            _ => super::plan::semantically_equal(a, b),
+        })
+    }
 }
 
 impl NestedBlock {
@@ -201,7 +537,36 @@ impl NestedBlock {
             block,
             min_items: 0,
             max_items: 0,
+            on_change: OnChange::Update,
+            validators: Vec::new(),
+            equivalence: None,
         }
+    }
+    /// A change to any value in the block replaces the object.
+    pub fn requires_replace(mut self) -> Self {
+        self.on_change = OnChange::Replace;
+        self
+    }
+    /// A change to the block only rewrites Terraform's state.
+    pub fn state_only(mut self) -> Self {
+        self.on_change = OnChange::StateOnly;
+        self
+    }
+    /// A check of the whole block value (a list, set or map of objects, or one object).
+    pub fn validate(
+        mut self,
+        f: impl Fn(&Value, &AttrPath, &mut Diagnostics) + Send + Sync + 'static,
+    ) -> Self {
+        self.validators.push(Validator::new(f));
+        self
+    }
+    /// Semantic equality of two block values (e.g. a list whose order carries no meaning).
+    pub fn equivalent(
+        mut self,
+        f: impl Fn(&Value, &Value) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.equivalence = Some(Equivalence::new(f));
+        self
     }
     pub fn list(name: &str, block: Block) -> Self {
         Self::new(name, Nesting::List, block)
@@ -216,5 +581,77 @@ impl NestedBlock {
     pub fn max_items(mut self, n: i64) -> Self {
         self.max_items = n;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_validate_names_each_mistake() {
+        let block = Block::new()
+            .attribute(Attribute::string("id").computed())
+            .attribute(Attribute::string("name").required().requires_replace())
+            .attribute(Attribute::string("size").optional().default("1"))
+            .attribute(Attribute::string("status").computed().requires_replace())
+            .attribute(
+                Attribute::bool("force")
+                    .optional_computed()
+                    .default(false)
+                    .state_only(),
+            )
+            .block(NestedBlock::single("timeouts", Block::new()).state_only());
+        let problems = internal_validate("t", &Schema::new(0, block), false);
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems[0].ends_with("undecided: size"), "{}", problems[0]);
+        assert!(
+            problems[1].starts_with("t.size: a default"),
+            "{}",
+            problems[1]
+        );
+        assert!(
+            problems[2].starts_with("t.status: computed-only"),
+            "{}",
+            problems[2]
+        );
+    }
+
+    #[test]
+    fn defaults_are_stated_in_the_description_once() {
+        let b = Block::new()
+            .attribute(
+                Attribute::string("cpu")
+                    .optional_computed()
+                    .description("Cores.")
+                    .default("1"),
+            )
+            .attribute(Attribute::bool("f").optional_computed().default(false));
+        assert_eq!(b.attributes[0].description, "Cores. Default `1`.");
+        assert_eq!(b.attributes[1].description, "Default `false`.");
+        let again = Block::new().attribute(b.attributes[0].clone());
+        assert_eq!(again.attributes[0].description, "Cores. Default `1`.");
+    }
+
+    #[test]
+    fn without_rules_keeps_the_shape_only() {
+        let b = Block::new()
+            .attribute(
+                Attribute::string("cpu")
+                    .optional_computed()
+                    .default("1")
+                    .requires_replace(),
+            )
+            .block(
+                NestedBlock::list("p", Block::new())
+                    .requires_replace()
+                    .validate(|_, _, _| {}),
+            );
+        let bare = b.without_rules();
+        assert_eq!(bare.value_type(), b.value_type());
+        assert_eq!(bare.attributes[0].description, b.attributes[0].description);
+        assert!(bare.attributes[0].default.is_none());
+        assert_eq!(bare.attributes[0].on_change, OnChange::Update);
+        assert!(bare.blocks[0].validators.is_empty());
     }
 }

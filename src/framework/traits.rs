@@ -4,6 +4,12 @@
 //! Modelled on terraform-plugin-framework: validate → plan → apply, read, import, upgrade.
 //! Every method returns diagnostics rather than `Result`, because Terraform wants warnings
 //! and errors side by side and wants state back even when an apply partly failed.
+//!
+//! What the schema declares (validators, defaults, equivalence, requires-replace) the
+//! framework applies before calling the type's own hooks ([`Resource::validate`],
+//! [`Resource::modify_plan`], [`DataSource::validate`]): see [`super::run`]. A type's hooks
+//! hold only what a schema cannot say: rules across attributes, rules that depend on the
+//! provider's configuration.
 
 use std::sync::Arc;
 
@@ -124,12 +130,23 @@ pub trait Resource: Send + Sync {
     fn type_name(&self) -> &'static str;
     /// Built once; Terraform asks for it on every command.
     fn schema(&self) -> &Schema;
-    /// Static checks of the configuration (`terraform validate`). Runs before `Configure`,
-    /// so it cannot depend on provider settings. Values may be unknown: skip those.
+    /// Whether the resource has an update call: a change that replaces nothing is sent to the
+    /// service by `apply`. Without one (the default), every argument must be
+    /// `requires_replace` or `state_only` in the schema, or a change would plan as an update
+    /// that never reaches the service; `framework::schema::internal_validate` checks it.
+    fn has_update(&self) -> bool {
+        false
+    }
+    /// Resource-level checks of the configuration (`terraform validate`), after the schema's
+    /// validators: rules across attributes. Runs before `Configure`, so it cannot depend on
+    /// provider settings. Values may be unknown: skip those.
     fn validate(&self, _config: &Value) -> Diagnostics {
         Diagnostics::new()
     }
-    async fn plan(&self, ctx: &Ctx, req: PlanRequest) -> PlanResponse;
+    /// Resource-level plan rules (rules that depend on the provider's configuration, changes
+    /// across attributes). `resp` arrives holding the schema's plan
+    /// (`framework::plan::from_schema`). Not called for a destroy.
+    async fn modify_plan(&self, _ctx: &Ctx, _req: &PlanRequest, _resp: &mut PlanResponse) {}
     async fn apply(&self, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse;
     async fn read(&self, ctx: &Ctx, req: ReadRequest) -> ReadResponse;
     async fn import(&self, ctx: &Ctx, id: &str) -> ImportResponse;
@@ -160,9 +177,12 @@ pub trait Resource: Send + Sync {
 pub trait DataSource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> &Schema;
+    /// Data-source-level checks after the schema's validators (see [`Resource::validate`]).
     fn validate(&self, _config: &Value) -> Diagnostics {
         Diagnostics::new()
     }
+    /// Reads with a configuration whose every value is known and valid (the framework has
+    /// run the checks again first). Every API call must give way to `ctx`'s Stop.
     async fn read(&self, ctx: &Ctx, req: ReadDataRequest) -> ReadDataResponse;
 }
 

@@ -13,11 +13,11 @@ use tracing::Instrument;
 
 use super::diagnostics::{decode_error, encode_error, to_proto};
 use super::{dynamic, schema};
-use crate::framework::codec;
 use crate::framework::{
     ApplyRequest, Ctx, DataSource, Diagnostic, Diagnostics, PlanRequest, Provider, ReadDataRequest,
     ReadRequest, Resource, UpgradeRequest, Value,
 };
+use crate::framework::{codec, run};
 use crate::proto::tfplugin5 as pb;
 use pb::provider_server::Provider as GrpcProvider;
 
@@ -330,7 +330,7 @@ impl GrpcProvider for ProviderService {
                     &req.type_name,
                     &mut diags,
                 ) {
-                    diags.extend(r.validate(&config));
+                    diags.extend(run::validate_resource(r.as_ref(), &config));
                 }
             }
         }
@@ -357,7 +357,7 @@ impl GrpcProvider for ProviderService {
                     &req.type_name,
                     &mut diags,
                 ) {
-                    diags.extend(d.validate(&config));
+                    diags.extend(run::validate_data_source(d.as_ref(), &config));
                 }
             }
         }
@@ -491,17 +491,17 @@ impl GrpcProvider for ProviderService {
                                 encode(&Value::Null, block, "planned state", t, &mut diags);
                             answer.planned_private = req.prior_private;
                         } else {
-                            let resp = r
-                                .plan(
-                                    &self.ctx(),
-                                    PlanRequest {
-                                        prior_state: prior,
-                                        proposed_new_state: proposed,
-                                        config,
-                                        prior_private: req.prior_private.clone(),
-                                    },
-                                )
-                                .await;
+                            let resp = run::plan_resource(
+                                r.as_ref(),
+                                &self.ctx(),
+                                PlanRequest {
+                                    prior_state: prior,
+                                    proposed_new_state: proposed,
+                                    config,
+                                    prior_private: req.prior_private.clone(),
+                                },
+                            )
+                            .await;
                             diags.extend(resp.diagnostics);
                             answer.planned_state =
                                 encode(&resp.planned_state, block, "planned state", t, &mut diags);
@@ -633,7 +633,12 @@ impl GrpcProvider for ProviderService {
                         &req.type_name,
                         &mut diags,
                     ) {
-                        let resp = d.read(&self.ctx(), ReadDataRequest { config }).await;
+                        let resp = run::read_data_source(
+                            d.as_ref(),
+                            &self.ctx(),
+                            ReadDataRequest { config },
+                        )
+                        .await;
                         diags.extend(resp.diagnostics);
                         answer.state =
                             encode(&resp.state, block, "state", &req.type_name, &mut diags);

@@ -1,7 +1,7 @@
 //! Managed resources of the azureai provider: one folder per resource type, the same file
 //! names in every folder (see docs/ARCHITECTURE.md, "Adding a resource").
 //!
-//! - [`hosted_agent_version`]: `azureai_hosted_agent_version`.
+//! - [`hosted_agent_version`]: the `azureai_hosted_agent_version` resource.
 //! - [`shared`]: what every resource and data source uses: agents API errors as diagnostics,
 //!   and API calls that give way to Terraform's Stop.
 

@@ -5,10 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use azureai::framework::codec;
-use azureai::framework::plan::mark_computed_unknown;
 use azureai::framework::{
     ApplyRequest, ApplyResponse, Attribute, Block, Ctx, DataSource, Diagnostics, ImportResponse,
-    PlanRequest, PlanResponse, Provider, ReadRequest, ReadResponse, Resource, Schema, Type, Value,
+    Provider, ReadRequest, ReadResponse, Resource, Schema, Type, Value,
 };
 use azureai::proto::tfplugin5 as pb;
 use azureai::proto::tfplugin5::provider_server::Provider as _;
@@ -50,16 +49,6 @@ impl Resource for R {
     }
     fn schema(&self) -> &Schema {
         &self.schema
-    }
-    async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
-        PlanResponse {
-            planned_state: mark_computed_unknown(
-                &self.schema.block,
-                &req.config,
-                &req.proposed_new_state,
-            ),
-            ..Default::default()
-        }
     }
     async fn apply(&self, _ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
         let mut state = req.planned_state;

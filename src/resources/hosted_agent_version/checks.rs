@@ -1,10 +1,12 @@
-//! Applies the domain rules to a configuration value of `azureai_hosted_agent_version`:
-//! extracts known values, skips unknown ones, and hands each rule its attribute path.
+//! The domain rules of `azureai_hosted_agent_version` applied to Terraform values: the
+//! adapters the schema declares as validators (one argument each), and the resource-level
+//! rules a schema cannot state — across attributes (cpu with memory, a tool's type with its
+//! fields) and per API version (plan time, once the provider is configured).
 
 use std::time::Duration;
 
-use crate::domain::Generation;
 use crate::domain::rules::{self, Field, ProtocolEntry, ToolEntry};
+use crate::domain::{Generation, quantity};
 use crate::framework::timeouts::parse_go_duration;
 use crate::framework::{AttrPath, Diagnostics, Value};
 
@@ -24,90 +26,74 @@ fn presence(v: &Value) -> Field<()> {
     }
 }
 
-/// Checks that need no provider configuration (`terraform validate`).
-pub fn static_checks(config: &Value) -> Diagnostics {
-    let mut d = Diagnostics::new();
-    let root = AttrPath::root;
-    if let Some(name) = config.get("agent_name").as_str() {
-        rules::agent_name(name, &root("agent_name"), &mut d);
-    }
-    if let Some(image) = config.get("image").as_str() {
-        rules::image(image, &root("image"), &mut d);
-    }
-    let cpu = config
-        .get("cpu")
-        .as_str()
-        .and_then(|s| rules::cpu(s, &root("cpu"), &mut d));
-    let memory = config
-        .get("memory")
-        .as_str()
-        .and_then(|s| rules::memory(s, &root("memory"), &mut d));
-    // Defaults take part in the pairing rule: memory = "4Gi" alone pairs with cpu "1".
-    let cpu = cpu.or_else(|| {
-        config
-            .get("cpu")
-            .is_null()
-            .then(|| crate::domain::quantity::Cpu { millicores: 1000 })
-    });
-    let memory = memory.or_else(|| {
-        config
-            .get("memory")
-            .is_null()
-            .then(|| crate::domain::quantity::Memory { mib: 2048 })
-    });
-    if let (Some(c), Some(m)) = (cpu, memory) {
-        if !(config.get("cpu").is_null() && config.get("memory").is_null()) {
-            let at = if config.get("memory").is_null() {
-                root("cpu")
-            } else {
-                root("memory")
-            };
-            rules::cpu_memory_pairing(c, m, &at, &mut d);
-        }
-    }
-    if let Some(m) = config.get("metadata").as_map() {
+/// Validator of `cpu`: a number of cores within the limits table.
+pub fn cpu(s: &str, at: &AttrPath, d: &mut Diagnostics) {
+    rules::cpu(s, at, d);
+}
+
+/// Validator of `memory`: an amount within the limits table.
+pub fn memory(s: &str, at: &AttrPath, d: &mut Diagnostics) {
+    rules::memory(s, at, d);
+}
+
+/// Validator of `metadata`: count, key and value lengths, the reserved key.
+pub fn metadata(v: &Value, at: &AttrPath, d: &mut Diagnostics) {
+    if let Some(m) = v.as_map() {
         let entries: Vec<(&str, Option<&str>)> =
             m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        rules::metadata(&entries, &root("metadata"), &mut d);
+        rules::metadata(&entries, at, d);
     }
-    if let Some(env) = config.get("environment_variables").as_map() {
-        rules::environment_variable_names(
-            env.keys().map(String::as_str),
-            &root("environment_variables"),
-            &mut d,
-        );
+}
+
+/// Validator of `environment_variables`: the names.
+pub fn environment_variables(v: &Value, at: &AttrPath, d: &mut Diagnostics) {
+    if let Some(env) = v.as_map() {
+        rules::environment_variable_names(env.keys().map(String::as_str), at, d);
     }
-    if let Some(blocks) = config.get("container_protocol_version").as_elements() {
-        rules::protocols(
-            &protocol_entries(blocks),
-            None,
-            &root("container_protocol_version"),
-            &mut d,
-        );
+}
+
+/// Validator of the `container_protocol_version` blocks: names and versions either API
+/// version accepts, no protocol twice.
+pub fn protocols(v: &Value, at: &AttrPath, d: &mut Diagnostics) {
+    if let Some(blocks) = v.as_elements() {
+        rules::protocols(&protocol_entries(blocks), None, at, d);
     }
+}
+
+/// Resource-level rules that need no provider configuration (`terraform validate`).
+pub fn resource_rules(config: &Value) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    cpu_memory_pairing(config, &mut d);
     if let Some(blocks) = config.get("tool").as_elements() {
         let entries: Vec<ToolEntry<'_>> = blocks.iter().map(tool_entry).collect();
-        rules::tools(&entries, &root("tool"), &mut d);
-    }
-    let timeouts = config.get("timeouts");
-    for which in ["create", "read", "delete"] {
-        if let Some(s) = timeouts.get(which).as_str() {
-            let at = root("timeouts").attr(which);
-            match parse_go_duration(s) {
-                Ok(t) if t.is_zero() => d.error_at(
-                    at,
-                    "Invalid timeout",
-                    format!("timeouts.{which} must be longer than zero, e.g. \"30m\"."),
-                ),
-                Ok(_) => {}
-                Err(e) => d.error_at(at, "Invalid timeout", e),
-            }
-        }
+        rules::tools(&entries, &AttrPath::root("tool"), &mut d);
     }
     d
 }
 
-/// Checks that depend on the configured API generation (plan time).
+/// The pairing rule, with the defaults standing in for what the configuration leaves out:
+/// `memory = "4Gi"` alone pairs with the default cpu. Nothing to say when both are left out,
+/// or when either is unknown or invalid (its own validator reports that).
+fn cpu_memory_pairing(config: &Value, d: &mut Diagnostics) {
+    let (cpu, memory) = (config.get("cpu"), config.get("memory"));
+    if cpu.is_null() && memory.is_null() {
+        return;
+    }
+    let parsed_cpu = match cpu {
+        Value::Null => quantity::check_cpu(quantity::DEFAULT_CPU).ok(),
+        v => v.as_str().and_then(|s| quantity::check_cpu(s).ok()),
+    };
+    let parsed_memory = match memory {
+        Value::Null => quantity::check_memory(quantity::DEFAULT_MEMORY).ok(),
+        v => v.as_str().and_then(|s| quantity::check_memory(s).ok()),
+    };
+    if let (Some(c), Some(m)) = (parsed_cpu, parsed_memory) {
+        let at = if memory.is_null() { "cpu" } else { "memory" };
+        rules::cpu_memory_pairing(c, m, &AttrPath::root(at), d);
+    }
+}
+
+/// Rules that depend on the API version the provider is configured with (plan time).
 pub fn generation_checks(config: &Value, generation: Generation) -> Diagnostics {
     let mut d = Diagnostics::new();
     if let Some(blocks) = config.get("container_protocol_version").as_elements() {
@@ -172,6 +158,23 @@ fn tool_entry(b: &Value) -> ToolEntry<'_> {
     }
 }
 
+/// Validator of a `timeouts` value: a Go duration longer than zero.
+pub fn timeout_value(s: &str, at: &AttrPath, d: &mut Diagnostics) {
+    let which = match at.steps().last() {
+        Some(crate::framework::PathStep::Attr(a)) => a.as_str(),
+        _ => "",
+    };
+    match parse_go_duration(s) {
+        Ok(t) if t.is_zero() => d.error_at(
+            at.clone(),
+            "Invalid timeout",
+            format!("timeouts.{which} must be longer than zero, e.g. \"30m\"."),
+        ),
+        Ok(_) => {}
+        Err(e) => d.error_at(at.clone(), "Invalid timeout", e),
+    }
+}
+
 /// The timeout `which` from a state or plan's `timeouts` block, else `default`.
 pub fn timeout(value: &Value, which: &str, default: Duration) -> Duration {
     value
@@ -181,18 +184,4 @@ pub fn timeout(value: &Value, which: &str, default: Duration) -> Duration {
         .and_then(|s| parse_go_duration(s).ok())
         .filter(|d| !d.is_zero())
         .unwrap_or(default)
-}
-
-/// Keeps the first diagnostic of each (severity, path, summary): plan re-runs the static rules
-/// for values that only became known then, and they may repeat a generation rule's finding.
-pub fn dedupe(d: Diagnostics) -> Diagnostics {
-    let mut out = Diagnostics::new();
-    for diag in d.0 {
-        if !out.iter().any(|o| {
-            o.severity == diag.severity && o.path == diag.path && o.summary == diag.summary
-        }) {
-            out.push(diag);
-        }
-    }
-    out
 }

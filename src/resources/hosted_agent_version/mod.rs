@@ -1,8 +1,11 @@
 //! `azureai_hosted_agent_version`: one immutable version of a hosted (container) agent.
 //!
-//! Laid out like the Terraform scaffolding's example resource: the schema first, then
-//! validate, plan, create, read, update, delete, import and upgrade. Mapping to and from the
-//! API models is in [`model`], the validation glue in [`checks`].
+//! Laid out like the Terraform scaffolding's example resource: the schema first (what each
+//! argument does: validators, defaults, equivalence, requires-replace or state-only), then the
+//! `Resource` implementation (validate and plan rules beyond the schema, apply, read, import,
+//! upgrade), then create, read and delete. There is no update call: versions are immutable.
+//! Mapping to and from the API models is in [`model`], the rules in [`checks`], state
+//! upgrades in [`upgrade`].
 //!
 //! Reliability rules this file keeps (docs/reliability.md):
 //! - every create carries a creation token of its own in metadata; after a lost response the
@@ -26,20 +29,19 @@ mod checks;
 pub mod model;
 mod upgrade;
 
-use self::checks::{dedupe, generation_checks, static_checks, timeout};
-use self::model::{
-    COMPUTED_ATTRIBUTES, DEFINITION_ATTRIBUTES, equivalent, request_from_plan, state_from_version,
-    status_str,
-};
+use self::checks::{generation_checks, resource_rules, timeout};
+use self::model::{request_from_plan, state_from_version, status_str};
 use super::shared::{api_errors, interruptible};
 use crate::agents::{AgentVersion, Error, ErrorKind, VersionStatus, new_creation_token};
 use crate::domain::Generation;
-use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY};
+use crate::domain::quantity::{
+    Cpu, DEFAULT_CPU, DEFAULT_MEMORY, LIMITS, Memory, cpu_equivalent, memory_equivalent,
+};
 use crate::domain::rules;
 use crate::framework::{
     ApplyRequest, ApplyResponse, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics,
-    ImportResponse, ImportedResource, NestedBlock, PlanRequest, PlanResponse, ReadRequest,
-    ReadResponse, Resource, Schema, Severity, UpgradeRequest, UpgradeResponse, Value,
+    ImportResponse, ImportedResource, NestedBlock, OnChange, PlanRequest, PlanResponse,
+    ReadRequest, ReadResponse, Resource, Schema, UpgradeRequest, UpgradeResponse, Value,
 };
 use crate::provider::{Configured, ProviderHandle};
 
@@ -78,41 +80,67 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         .attribute(Attribute::string_list("vector_store_ids").optional().description("`file_search`: ids of the vector stores to search. Required for `file_search`."))
         .attribute(Attribute::number("max_num_results").optional().description("`file_search`: maximum number of results, 1 to 50."))
         .attribute(Attribute::string("project_connection_id").optional().description("`mcp`: id of a project connection holding the server's credentials."));
+    let timeout = |name: &str, md: &str| {
+        Attribute::string(name)
+            .optional()
+            .description(md)
+            .validate_str(checks::timeout_value)
+    };
     let timeouts = Block::new()
-        .attribute(Attribute::string("create").optional().description("How long to wait for the version to be created and become `active` (Go duration, default `30m`)."))
-        .attribute(Attribute::string("read").optional().description("How long a read may take (default `5m`)."))
-        .attribute(Attribute::string("delete").optional().description("How long a delete may take (default `30m`)."));
+        .attribute(timeout("create", "How long to wait for the version to be created and become `active` (Go duration, default `30m`)."))
+        .attribute(timeout("read", "How long a read may take (default `5m`)."))
+        .attribute(timeout("delete", "How long a delete may take (default `30m`)."));
     let computed = |name: &str, md: &str| Attribute::string(name).computed().description(md);
-    Schema::new(
-        1,
-        Block::new()
-            .description(
-                "One version of a Foundry **hosted agent**: a container image plus its resources, protocols and environment. Versions are immutable: changing any argument except `force_delete` and `timeouts` creates a new version and deletes the old one.\n\n`environment_variables` and tool `headers` are marked sensitive, so Terraform hides them in plan output, but like every attribute they are stored in plain text in the state. Keep secrets out of them: reference a project connection instead (`${{connections.<name>.<key>}}` placeholders are resolved by the service and read back verbatim).",
-            )
+    let cores = |millicores| Cpu { millicores }.to_string();
+    let mebibytes = |mib| Memory { mib }.to_string();
+    let block = Block::new()
             .attribute(computed("id", "`<agent_name>/<version>`, e.g. `orders-bot/4`."))
-            .attribute(Attribute::string("agent_name").required().description(
+            .attribute(Attribute::string("agent_name").required().requires_replace().validate_str(rules::agent_name).description(
                 "Name of the agent the version belongs to (created with its first version). 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit.",
             ))
-            .attribute(Attribute::string("image").required().description(
+            .attribute(Attribute::string("image").required().requires_replace().validate_str(rules::image).description(
                 "Container image, `registry/repository:tag` or `registry/repository@sha256:<digest>`, e.g. `myacr.azurecr.io/orders-bot:2026.01.01`. The project's managed identity needs pull access (AcrPull) to the registry. Pin a tag or digest: a moving tag such as `latest` gets a warning.",
             ))
-            .attribute(Attribute::string("cpu").optional_computed().description(format!(
-                "CPU cores as a decimal string, `0.5` to `4` (millicores like `500m` also work). Default `{DEFAULT_CPU}`. The service pairs 2Gi of memory with each core; other pairings get a warning."
-            )))
-            .attribute(Attribute::string("memory").optional_computed().description(format!(
-                "Memory, `1Gi` to `8Gi`, in `Gi` or `Mi` (`2Gi` and `2048Mi` are the same). Default `{DEFAULT_MEMORY}`."
-            )))
-            .attribute(Attribute::string("description").optional().description("Free-text description of the version."))
-            .attribute(Attribute::string_map("metadata").optional().description(format!(
-                "Up to {} key/value pairs (key up to 64 characters, value up to 512). The key `{}` is reserved: the provider stores a creation token there to recognise versions it made.",
+            .attribute(
+                Attribute::string("cpu")
+                    .optional_computed()
+                    .default(DEFAULT_CPU)
+                    .requires_replace()
+                    .equivalent_str(cpu_equivalent)
+                    .validate_str(checks::cpu)
+                    .description(format!(
+                        "CPU cores as a decimal string, `{}` to `{}` (millicores like `500m` also work). The service pairs {} of memory with each core; other pairings get a warning.",
+                        cores(LIMITS.cpu_min_millicores),
+                        cores(LIMITS.cpu_max_millicores),
+                        mebibytes(LIMITS.paired_mib_per_core),
+                    )),
+            )
+            .attribute(
+                Attribute::string("memory")
+                    .optional_computed()
+                    .default(DEFAULT_MEMORY)
+                    .requires_replace()
+                    .equivalent_str(memory_equivalent)
+                    .validate_str(checks::memory)
+                    .description(format!(
+                        "Memory, `{}` to `{}`, in `Gi` or `Mi` (`2Gi` and `2048Mi` are the same).",
+                        mebibytes(LIMITS.memory_min_mib),
+                        mebibytes(LIMITS.memory_max_mib),
+                    )),
+            )
+            .attribute(Attribute::string("description").optional().requires_replace().equivalent(model::empty_is_unset).description("Free-text description of the version."))
+            .attribute(Attribute::string_map("metadata").optional().requires_replace().equivalent(model::empty_is_unset).validate(checks::metadata).description(format!(
+                "Up to {} key/value pairs (key up to {} characters, value up to {}). The key `{}` is reserved: the provider stores a creation token there to recognise versions it made.",
                 rules::MAX_USER_METADATA_PAIRS,
+                rules::MAX_METADATA_KEY_CHARS,
+                rules::MAX_METADATA_VALUE_CHARS,
                 rules::RESERVED_METADATA_KEY
             )))
-            .attribute(Attribute::string_map("environment_variables").optional().sensitive().description(
+            .attribute(Attribute::string_map("environment_variables").optional().sensitive().requires_replace().equivalent(model::empty_is_unset).validate(checks::environment_variables).description(
                 "Environment variables of the container. Names match `^[A-Za-z_][A-Za-z0-9_]*$`; the `FOUNDRY_` prefix is reserved. Sensitive: hidden in plan output but stored in state — use `${{connections.<name>.<key>}}` placeholders for secrets.",
             ))
-            .attribute(Attribute::bool("force_delete").optional_computed().description(
-                "Delete the version even while it has active sessions (ends them). Default `false`. Changing it does not create a new version.",
+            .attribute(Attribute::bool("force_delete").optional_computed().default(false).state_only().description(
+                "Delete the version even while it has active sessions (ends them). Changing it does not create a new version.",
             ))
             .attribute(computed("version", "Version assigned by the service, e.g. `4`."))
             .attribute(computed("status", "Version status: `creating`, `active` or `failed` (`v1`); always `active` with `2025-11-15-preview`."))
@@ -121,10 +149,30 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .attribute(computed("instance_identity_client_id", "Client id of the version's own Entra identity (`v1`)."))
             .block(
                 NestedBlock::list("container_protocol_version", protocol.description("A protocol the container serves (at least one)."))
-                    .min_items(1),
+                    .min_items(1)
+                    .requires_replace()
+                    .equivalent(model::same_protocols)
+                    .validate(checks::protocols),
             )
-            .block(NestedBlock::list("tool", tool.description("A tool of the agent. Only with the provider's `api_version = \"2025-11-15-preview\"`.")))
-            .block(NestedBlock::single("timeouts", timeouts.description("Operation timeouts (Go durations such as `30m`, `1h`).")))
+            .block(NestedBlock::list("tool", tool.description("A tool of the agent. Only with the provider's `api_version = \"2025-11-15-preview\"`.")).requires_replace().equivalent(model::empty_is_unset))
+            .block(NestedBlock::single("timeouts", timeouts.description("Operation timeouts (Go durations such as `30m`, `1h`).")).state_only());
+    let mut state_only: Vec<String> = block
+        .arguments()
+        .filter(|a| a.on_change() == OnChange::StateOnly)
+        .map(|a| format!("`{}`", a.name()))
+        .collect();
+    let last = state_only.pop().unwrap_or_default();
+    let state_only = if state_only.is_empty() {
+        last
+    } else {
+        format!("{} and {last}", state_only.join(", "))
+    };
+    Schema::new(
+        1,
+        block.description(format!(
+            "One version of a Foundry **hosted agent**: a container image plus its resources, protocols and environment. Versions are immutable: changing any argument except {} creates a new version and deletes the old one.\n\n`environment_variables` and tool `headers` are marked sensitive, so Terraform hides them in plan output, but like every attribute they are stored in plain text in the state. Keep secrets out of them: reference a project connection instead (`${{{{connections.<name>.<key>}}}}` placeholders are resolved by the service and read back verbatim).",
+            state_only
+        )),
     )
 });
 
@@ -171,14 +219,6 @@ impl HostedAgentVersion {
     }
 }
 
-fn errors_only(d: Diagnostics) -> Diagnostics {
-    Diagnostics(
-        d.0.into_iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect(),
-    )
-}
-
 fn version_label(state: &Value) -> String {
     format!(
         "{}/{}",
@@ -198,78 +238,22 @@ impl Resource for HostedAgentVersion {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        static_checks(config)
+        resource_rules(config)
     }
 
-    async fn plan(&self, _ctx: &Ctx, req: PlanRequest) -> PlanResponse {
-        let mut resp = PlanResponse {
-            planned_private: req.prior_private.clone(),
-            ..PlanResponse::default()
-        };
-        if req.proposed_new_state.is_null() {
-            return resp; // destroy
-        }
-        // Validate saw unknowns it had to skip; now more is known. Its warnings were already
-        // shown, so only errors are repeated here, plus the generation-specific rules.
-        let mut diags = errors_only(static_checks(&req.config));
+    /// On top of the schema's plan: the rules across attributes again (validate saw unknowns
+    /// it had to skip; its warnings were shown already, so only errors), and the rules of the
+    /// configured API version.
+    async fn modify_plan(&self, _ctx: &Ctx, req: &PlanRequest, resp: &mut PlanResponse) {
+        let mut diags = resource_rules(&req.config).errors();
         if let Some(c) = self.handle.get() {
             diags.extend(generation_checks(&req.config, c.generation));
         }
-        resp.diagnostics = dedupe(diags);
-        let mut planned = req.proposed_new_state;
+        resp.diagnostics.extend_unique(diags);
         if resp.diagnostics.has_errors() {
-            resp.planned_state = planned;
-            return resp;
+            resp.planned_state = req.proposed_new_state.clone();
+            resp.requires_replace.clear();
         }
-        // Defaults follow the configuration, not the prior state: removing `cpu = "2"` from the
-        // configuration means the default again (a new version), not "keep 2".
-        for (name, default) in [
-            ("cpu", Value::string(DEFAULT_CPU)),
-            ("memory", Value::string(DEFAULT_MEMORY)),
-            ("force_delete", Value::Bool(false)),
-        ] {
-            if req.config.get(name).is_null() {
-                planned.set(name, default);
-            }
-        }
-        let prior = &req.prior_state;
-        if prior.is_null() {
-            for name in COMPUTED_ATTRIBUTES {
-                planned.set(name, Value::Unknown);
-            }
-        } else {
-            // Same amount, other spelling (`1.0` for `1`, `2048Mi` for `2Gi`): keep the prior
-            // value so the plan is empty. Terraform accepts the prior value in place of the
-            // configured one exactly for this.
-            for name in ["cpu", "memory"] {
-                let (p, n) = (prior.get(name), planned.get(name));
-                if p.is_wholly_known()
-                    && n.is_wholly_known()
-                    && !p.is_null()
-                    && equivalent(name, p, n)
-                {
-                    planned.set(name, p.clone());
-                }
-            }
-            for name in DEFINITION_ATTRIBUTES {
-                let (p, n) = (prior.get(name), planned.get(name));
-                let changed = if n.is_wholly_known() {
-                    !equivalent(name, p, n)
-                } else {
-                    true
-                };
-                if changed {
-                    resp.requires_replace.push(AttrPath::root(name));
-                }
-            }
-            if !resp.requires_replace.is_empty() {
-                for name in COMPUTED_ATTRIBUTES {
-                    planned.set(name, Value::Unknown);
-                }
-            }
-        }
-        resp.planned_state = planned;
-        resp
     }
 
     async fn apply(&self, ctx: &Ctx, req: ApplyRequest) -> ApplyResponse {
@@ -290,8 +274,9 @@ impl Resource for HostedAgentVersion {
         if req.prior_state.is_null() {
             return create(ctx, &configured, req.planned_state).await;
         }
-        // Only force_delete / timeouts can change in place (everything else replaces): they
-        // live in state only, so there is nothing to call.
+        // No update call (`has_update` is false): every argument either replaces the version
+        // or is state-only in the schema (`internal_validate` holds the schema to that), so an
+        // in-place change only rewrites the state.
         ApplyResponse {
             new_state: req.planned_state,
             private: req.planned_private,

@@ -8,49 +8,13 @@
 
 use std::collections::BTreeMap;
 
+use super::SCHEMA;
 use crate::agents::{
     AgentVersion, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition, ProtocolVersion,
     Tool, VersionStatus,
 };
-use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY, cpu_equivalent, memory_equivalent};
+use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY};
 use crate::framework::Value;
-
-/// Attributes that make up the version's definition: a change to any of them forces a new
-/// version (versions are immutable).
-pub const DEFINITION_ATTRIBUTES: &[&str] = &[
-    "agent_name",
-    "image",
-    "cpu",
-    "memory",
-    "description",
-    "metadata",
-    "environment_variables",
-    "container_protocol_version",
-    "tool",
-];
-
-/// Attributes only the service sets.
-pub const COMPUTED_ATTRIBUTES: &[&str] = &[
-    "id",
-    "version",
-    "status",
-    "created_at",
-    "instance_identity_principal_id",
-    "instance_identity_client_id",
-];
-
-/// Attributes of a `tool` block, in schema order.
-pub const TOOL_ATTRIBUTES: &[&str] = &[
-    "type",
-    "server_label",
-    "server_url",
-    "allowed_tools",
-    "require_approval",
-    "headers",
-    "vector_store_ids",
-    "max_num_results",
-    "project_connection_id",
-];
 
 /// The id of a version in Terraform: `<agent_name>/<version>` (also the import id).
 pub fn version_id(v: &AgentVersion) -> String {
@@ -191,33 +155,32 @@ fn norm(v: &Value) -> Value {
     }
 }
 
-/// Whether two values of attribute `name` mean the same definition.
-pub fn equivalent(name: &str, a: &Value, b: &Value) -> bool {
-    match (name, a.as_str(), b.as_str()) {
-        ("cpu", Some(x), Some(y)) => x == y || cpu_equivalent(x, y),
-        ("memory", Some(x), Some(y)) => x == y || memory_equivalent(x, y),
-        ("container_protocol_version", _, _) => {
-            // Order carries no meaning for the service: compare as multisets.
-            let sorted = |v: &Value| {
-                let mut items: Vec<String> = norm(v)
-                    .as_elements()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|i| format!("{i:?}"))
-                    .collect();
-                items.sort();
-                items
-            };
-            sorted(a) == sorted(b)
-        }
-        _ => norm(a) == norm(b),
-    }
+/// Equivalence of values the service may write back as empty: `""`, `[]` and `{}` (also
+/// inside lists and objects) mean unset.
+pub fn empty_is_unset(a: &Value, b: &Value) -> bool {
+    norm(a) == norm(b)
+}
+
+/// Equivalence of `container_protocol_version` lists: the order of the protocols carries no
+/// meaning for the service, so they compare as multisets.
+pub fn same_protocols(a: &Value, b: &Value) -> bool {
+    let sorted = |v: &Value| {
+        let mut items: Vec<String> = norm(v)
+            .as_elements()
+            .unwrap_or_default()
+            .iter()
+            .map(|i| format!("{i:?}"))
+            .collect();
+        items.sort();
+        items
+    };
+    sorted(a) == sorted(b)
 }
 
 /// The state of a version as the service returned it. `prior` is the state or plan this read
 /// follows (none on import): its spelling wins for every definition attribute the service
-/// returned an equivalent value for, and it supplies the provider-only attributes
-/// (`force_delete`, `timeouts`).
+/// returned an equivalent value for (by the schema's equivalences), and it supplies the
+/// state-only attributes (`force_delete`, `timeouts`).
 pub fn state_from_version(v: &AgentVersion, prior: Option<&Value>) -> Value {
     let d = &v.definition;
     let mut metadata = v.metadata.clone();
@@ -281,7 +244,7 @@ pub fn state_from_version(v: &AgentVersion, prior: Option<&Value>) -> Value {
     let mut state = Value::Object(BTreeMap::new());
     for (name, value) in fresh {
         let kept = match prior.map(|p| p.get(name)) {
-            Some(p) if p.is_wholly_known() && equivalent(name, p, &value) => p.clone(),
+            Some(p) if SCHEMA.block.equivalent(name, p, &value) => p.clone(),
             _ => value,
         };
         state.set(name, kept);
@@ -458,6 +421,7 @@ mod tests {
         };
         let x = Value::List(vec![p("responses", "1.0.0"), p("invocations", "1.0.0")]);
         let y = Value::List(vec![p("invocations", "1.0.0"), p("responses", "1.0.0")]);
+        let equivalent = |name, a: &Value, b: &Value| SCHEMA.block.equivalent(name, a, b);
         assert!(equivalent("container_protocol_version", &x, &y));
         assert!(!equivalent(
             "container_protocol_version",
@@ -473,6 +437,21 @@ mod tests {
             "metadata",
             &Value::Null,
             &Value::Map(BTreeMap::new())
+        ));
+        assert!(equivalent(
+            "cpu",
+            &Value::string("1"),
+            &Value::string("1000m")
+        ));
+        assert!(equivalent(
+            "memory",
+            &Value::string("2Gi"),
+            &Value::string("2048Mi")
+        ));
+        assert!(!equivalent(
+            "memory",
+            &Value::string("2Gi"),
+            &Value::string("4Gi")
         ));
     }
 

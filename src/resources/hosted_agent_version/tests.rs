@@ -5,21 +5,15 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::framework::plan::propose;
+use crate::framework::{Severity, run};
 
 fn config(pairs: &[(&str, Value)]) -> Value {
-    let mut v = Value::object(
-        SCHEMA
-            .block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::Null)),
-    );
-    v.set("timeouts", Value::Null);
+    let mut v = SCHEMA.block.null_value();
     v.set(
         "container_protocol_version",
         Value::List(vec![proto("responses", "1.0.0")]),
     );
-    v.set("tool", Value::List(vec![]));
     v.set("agent_name", Value::string("bot"));
     v.set("image", Value::string("acr.azurecr.io/bot:v1"));
     for (k, val) in pairs {
@@ -62,31 +56,24 @@ fn applied(config: &Value) -> Value {
     s
 }
 
+/// The whole plan, as the protocol layer runs it: the schema's, then the resource's rules.
 async fn plan(prior: &Value, config: &Value) -> PlanResponse {
-    // Terraform's proposed new state: config values, prior values for computed attributes the
-    // config leaves null.
-    let mut proposed = config.clone();
-    if let (Value::Object(p), Value::Object(c)) = (prior, &mut proposed) {
-        for a in &SCHEMA.block.attributes {
-            if a.computed && c.get(&a.name).is_none_or(Value::is_null) {
-                c.insert(
-                    a.name.clone(),
-                    p.get(&a.name).cloned().unwrap_or(Value::Null),
-                );
-            }
-        }
-    }
-    resource()
-        .plan(
-            &Ctx::default(),
-            PlanRequest {
-                prior_state: prior.clone(),
-                proposed_new_state: proposed,
-                config: config.clone(),
-                prior_private: vec![],
-            },
-        )
-        .await
+    run::plan_resource(
+        &resource(),
+        &Ctx::default(),
+        PlanRequest {
+            prior_state: prior.clone(),
+            proposed_new_state: propose(&SCHEMA.block, prior, config),
+            config: config.clone(),
+            prior_private: vec![],
+        },
+    )
+    .await
+}
+
+/// What `terraform validate` reports: the schema's validators, then the resource's rules.
+fn validate(config: &Value) -> Diagnostics {
+    run::validate_resource(&resource(), config)
 }
 
 #[test]
@@ -156,8 +143,7 @@ fn schema_is_version_1_with_the_fixed_names() {
 
 #[test]
 fn validate_points_at_each_bad_attribute() {
-    let r = resource();
-    assert!(r.validate(&config(&[])).is_empty());
+    assert!(validate(&config(&[])).is_empty());
     let bad = config(&[
         ("agent_name", Value::string("-bad-")),
         ("image", Value::string("nginx")),
@@ -188,7 +174,7 @@ fn validate_points_at_each_bad_attribute() {
         ),
     ]);
     assert_eq!(
-        paths(&r.validate(&bad)),
+        paths(&validate(&bad)),
         [
             "agent_name",
             "image",
@@ -224,26 +210,21 @@ fn validate_skips_unknown_values() {
         ),
         ("tool", Value::Unknown),
     ]);
-    assert!(
-        resource().validate(&c).is_empty(),
-        "{:?}",
-        resource().validate(&c)
-    );
+    assert!(validate(&c).is_empty(), "{:?}", validate(&c));
 }
 
 #[test]
 fn pairing_warning_uses_defaults() {
-    let d = resource().validate(&config(&[("memory", Value::string("4Gi"))]));
+    let d = validate(&config(&[("memory", Value::string("4Gi"))]));
     assert_eq!(d.0.len(), 1);
     assert_eq!(d.0[0].severity, Severity::Warning);
     assert_eq!(d.0[0].path, Some(AttrPath::root("memory")));
     assert!(
-        resource()
-            .validate(&config(&[
-                ("cpu", Value::string("2")),
-                ("memory", Value::string("4096Mi"))
-            ]))
-            .is_empty()
+        validate(&config(&[
+            ("cpu", Value::string("2")),
+            ("memory", Value::string("4096Mi"))
+        ]))
+        .is_empty()
     );
 }
 
@@ -255,8 +236,8 @@ async fn create_plan_fills_defaults_and_unknowns() {
     assert_eq!(p.get("cpu"), &Value::string("1"));
     assert_eq!(p.get("memory"), &Value::string("2Gi"));
     assert_eq!(p.get("force_delete"), &Value::Bool(false));
-    for c in COMPUTED_ATTRIBUTES {
-        assert!(p.get(c).is_unknown(), "{c}");
+    for c in SCHEMA.block.computed_only() {
+        assert!(p.get(&c.name).is_unknown(), "{}", c.name);
     }
     assert!(r.requires_replace.is_empty());
 }
@@ -348,17 +329,17 @@ async fn generation_rules_apply_at_plan_once_configured() {
 
 #[tokio::test]
 async fn destroy_plans_null() {
-    let r = resource()
-        .plan(
-            &Ctx::default(),
-            PlanRequest {
-                prior_state: applied(&config(&[])),
-                proposed_new_state: Value::Null,
-                config: Value::Null,
-                prior_private: vec![],
-            },
-        )
-        .await;
+    let r = run::plan_resource(
+        &resource(),
+        &Ctx::default(),
+        PlanRequest {
+            prior_state: applied(&config(&[])),
+            proposed_new_state: Value::Null,
+            config: Value::Null,
+            prior_private: vec![],
+        },
+    )
+    .await;
     assert!(r.planned_state.is_null());
     assert!(r.diagnostics.is_empty());
 }
