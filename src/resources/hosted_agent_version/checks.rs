@@ -3,11 +3,8 @@
 //! rules a schema cannot state — across attributes (cpu with memory, a tool's type with its
 //! fields) and per API version (plan time, once the provider is configured).
 
-use std::time::Duration;
-
 use crate::domain::rules::{self, Field, ProtocolEntry, ToolEntry};
 use crate::domain::{Generation, quantity};
-use crate::framework::timeouts::parse_go_duration;
 use crate::framework::{AttrPath, Diagnostics, Value};
 
 fn str_field(v: &Value) -> Field<&str> {
@@ -156,32 +153,4 @@ fn tool_entry(b: &Value) -> ToolEntry<'_> {
         },
         project_connection_id: str_field(b.get("project_connection_id")),
     }
-}
-
-/// Validator of a `timeouts` value: a Go duration longer than zero.
-pub fn timeout_value(s: &str, at: &AttrPath, d: &mut Diagnostics) {
-    let which = match at.steps().last() {
-        Some(crate::framework::PathStep::Attr(a)) => a.as_str(),
-        _ => "",
-    };
-    match parse_go_duration(s) {
-        Ok(t) if t.is_zero() => d.error_at(
-            at.clone(),
-            "Invalid timeout",
-            format!("timeouts.{which} must be longer than zero, e.g. \"30m\"."),
-        ),
-        Ok(_) => {}
-        Err(e) => d.error_at(at.clone(), "Invalid timeout", e),
-    }
-}
-
-/// The timeout `which` from a state or plan's `timeouts` block, else `default`.
-pub fn timeout(value: &Value, which: &str, default: Duration) -> Duration {
-    value
-        .get("timeouts")
-        .get(which)
-        .as_str()
-        .and_then(|s| parse_go_duration(s).ok())
-        .filter(|d| !d.is_zero())
-        .unwrap_or(default)
 }

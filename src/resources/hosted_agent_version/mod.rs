@@ -29,7 +29,7 @@ mod checks;
 pub mod model;
 mod upgrade;
 
-use self::checks::{generation_checks, resource_rules, timeout};
+use self::checks::{generation_checks, resource_rules};
 use self::model::{request_from_plan, state_from_version, status_str};
 use super::shared::{api_errors, interruptible};
 use crate::agents::{AgentVersion, Error, ErrorKind, VersionStatus, new_creation_token};
@@ -38,6 +38,7 @@ use crate::domain::quantity::{
     Cpu, DEFAULT_CPU, DEFAULT_MEMORY, LIMITS, Memory, cpu_equivalent, memory_equivalent,
 };
 use crate::domain::rules;
+use crate::framework::timeouts::{Operation, Timeouts, minutes};
 use crate::framework::{
     ApplyRequest, ApplyResponse, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics,
     ImportResponse, ImportedResource, NestedBlock, OnChange, PlanRequest, PlanResponse,
@@ -47,9 +48,11 @@ use crate::provider::{Configured, ProviderHandle};
 
 pub const TYPE_NAME: &str = "azureai_hosted_agent_version";
 
-pub const DEFAULT_CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// The operations that take a timeout, with their defaults (schema, docs and lookup).
+pub const TIMEOUTS: Timeouts = Timeouts::new()
+    .create(minutes(30))
+    .read(minutes(5))
+    .delete(minutes(30));
 
 /// Status polling after create: start fast (a small image is ready in seconds), back off to
 /// one request per second.
@@ -80,16 +83,6 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
         .attribute(Attribute::string_list("vector_store_ids").optional().description("`file_search`: ids of the vector stores to search. Required for `file_search`."))
         .attribute(Attribute::number("max_num_results").optional().description("`file_search`: maximum number of results, 1 to 50."))
         .attribute(Attribute::string("project_connection_id").optional().description("`mcp`: id of a project connection holding the server's credentials."));
-    let timeout = |name: &str, md: &str| {
-        Attribute::string(name)
-            .optional()
-            .description(md)
-            .validate_str(checks::timeout_value)
-    };
-    let timeouts = Block::new()
-        .attribute(timeout("create", "How long to wait for the version to be created and become `active` (Go duration, default `30m`)."))
-        .attribute(timeout("read", "How long a read may take (default `5m`)."))
-        .attribute(timeout("delete", "How long a delete may take (default `30m`)."));
     let computed = |name: &str, md: &str| Attribute::string(name).computed().description(md);
     let cores = |millicores| Cpu { millicores }.to_string();
     let mebibytes = |mib| Memory { mib }.to_string();
@@ -155,7 +148,7 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                     .validate(checks::protocols),
             )
             .block(NestedBlock::list("tool", tool.description("A tool of the agent. Only with the provider's `api_version = \"2025-11-15-preview\"`.")).requires_replace().equivalent(model::empty_is_unset))
-            .block(NestedBlock::single("timeouts", timeouts.description("Operation timeouts (Go durations such as `30m`, `1h`).")).state_only());
+            .block(TIMEOUTS.block());
     let mut state_only: Vec<String> = block
         .arguments()
         .filter(|a| a.on_change() == OnChange::StateOnly)
@@ -314,7 +307,7 @@ impl Resource for HostedAgentVersion {
                 return resp;
             }
         };
-        let deadline = Instant::now() + DEFAULT_READ_TIMEOUT;
+        let deadline = Instant::now() + TIMEOUTS.get(&Value::Null, Operation::Read);
         match interruptible(ctx, configured.client.get_version(&agent, &version, deadline)).await {
             Ok(v) if v.is_gone() => resp.diagnostics.error(
                 "Cannot import a deleted version",
@@ -348,7 +341,7 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let deadline = Instant::now() + timeout(&planned, "create", DEFAULT_CREATE_TIMEOUT);
+    let deadline = Instant::now() + TIMEOUTS.get(&planned, Operation::Create);
     // A token of this create alone: the client finds the version by it after a lost response,
     // and nothing else can carry it (docs/reliability.md, guarantee 3).
     let token = new_creation_token();
@@ -574,7 +567,7 @@ async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
     ) else {
         return resp;
     };
-    let deadline = Instant::now() + timeout(&current, "read", DEFAULT_READ_TIMEOUT);
+    let deadline = Instant::now() + TIMEOUTS.get(&current, Operation::Read);
     let mut attempts = 0;
     loop {
         match interruptible(ctx, c.client.get_version(agent, version, deadline)).await {
@@ -622,7 +615,7 @@ async fn delete(ctx: &Ctx, c: &Configured, prior: Value) -> ApplyResponse {
         return resp;
     };
     let force = prior.get("force_delete").as_bool().unwrap_or(false);
-    let deadline = Instant::now() + timeout(&prior, "delete", DEFAULT_DELETE_TIMEOUT);
+    let deadline = Instant::now() + TIMEOUTS.get(&prior, Operation::Delete);
     match interruptible(
         ctx,
         c.client.delete_version(agent, version, force, deadline),
