@@ -47,7 +47,7 @@ MINIMAL_FILE = f"terraform-provider-minimal_v{PROVIDER_VERSION}"
 API_VERSION = "2025-11-15-preview"
 AGENTS = 10  # versions are spread over this many agents; keep in sync with seed_workflow.py
 
-# Issue #6 targets, and the Go plugin-framework figure the issue quotes for this machine kind.
+# The performance targets (docs/performance.md), and the published Go plugin-framework figures for this machine kind.
 # Go cannot be built here (see docs/performance.md), so that column is published, not measured.
 TARGET_HANDSHAKE_MS = 3.0
 TARGET_IDLE_RSS_MB = 8.0

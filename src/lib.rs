@@ -6,7 +6,8 @@
 //! - [`protocol`]: the tfplugin5 gRPC service, mapping each RPC onto the [`framework`]
 //! - [`framework`]: value model, schema builder, diagnostics, Resource/DataSource/Provider traits
 //! - [`provider`], [`resources`], [`data_sources`]: the azureai provider itself (domain)
-//! - [`agents`]: HTTP client of the Foundry agents API (both generations), auth, retries
+//! - [`domain`]: the API version, cpu/memory quantities and the validation rules
+//! - [`agents`]: HTTP client of the Foundry agents API (both API versions), auth, retries
 //! - [`emulator`]: the local agents API used by tests, the quickstart and benchmarks
 
 pub mod agents;

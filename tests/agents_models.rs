@@ -1,5 +1,5 @@
-//! Round trips of every JSON example in agents-api.md through the models, for both
-//! generations, plus the tolerance rules (azd's §7.3 read rule, unknown values and fields).
+//! Round trips of the API's JSON shapes (docs/agents-api.md) through the models, for both API
+//! versions, plus the tolerance rules (reading either spelling, unknown values and fields).
 
 use std::collections::BTreeMap;
 

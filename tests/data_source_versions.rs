@@ -5,7 +5,8 @@ mod resource_support;
 mod support;
 
 use resource_support::{
-    BOTH, FAST, Gen, create_version_out_of_band, delete_version_out_of_band, wait_status,
+    ApiVersion, ApiVersionExt, BOTH, FAST, create_version_out_of_band, delete_version_out_of_band,
+    wait_status,
 };
 use serde_json::Value;
 use support::{Emulator, TerraformBin, Workspace, terraform_binaries};
@@ -15,7 +16,7 @@ fn outputs(ws: &Workspace) -> Value {
     serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("output -json ({e}):\n{out}"))
 }
 
-fn data_sources(tf: &TerraformBin, api: Gen) {
+fn data_sources(tf: &TerraformBin, api: ApiVersion) {
     let emu = Emulator::start(FAST);
     let v1 = create_version_out_of_band(&emu, api, "listed", "contosoacr.azurecr.io/listed:1");
     let v2 = create_version_out_of_band(&emu, api, "listed", "contosoacr.azurecr.io/listed:2");
@@ -24,7 +25,7 @@ fn data_sources(tf: &TerraformBin, api: Gen) {
     delete_version_out_of_band(&emu, "listed", &v3);
 
     let ws = Workspace::builder(tf).emulator(&emu).build();
-    let ctx = format!("{} / api_version {}", ws.describe(), api.api_version());
+    let ctx = format!("{} / api_version {}", ws.describe(), api.as_str());
     ws.write_main_tf(&format!(
         r#"{provider}
 data "azureai_hosted_agent_versions" "all" {{

@@ -526,3 +526,42 @@ async fn stop_interrupts_every_data_source_read() {
         assert!(errs[0].contains("interrupted"), "{}", errs[0]);
     }
 }
+
+/// A create the service rejects for one field (a 400 with `param`) is reported at the argument
+/// the field comes from, so Terraform underlines it; the summary stays constant.
+#[tokio::test]
+async fn a_rejected_field_is_reported_at_its_argument() {
+    let mock = Mock::start(
+        vec![Reply::Json(
+            400,
+            json!({"error": {"code": "invalid_value", "type": "invalid_request_error",
+                   "message": "Unsupported protocol version '1.0.0' for this api-version.",
+                   "param": "definition.protocol_versions[0].version"}}),
+        )],
+        Reply::Json(
+            500,
+            json!({"error": {"code": "server_error", "message": "script exhausted"}}),
+        ),
+    )
+    .await;
+    let resp = resource_for(&mock)
+        .apply(
+            &Ctx::default(),
+            ApplyRequest {
+                prior_state: Value::Null,
+                planned_state: planned(),
+                config: planned(),
+                planned_private: vec![],
+            },
+        )
+        .await;
+    assert!(resp.new_state.is_null(), "a refused create made nothing");
+    let d = &resp.diagnostics.0;
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].summary, "Failed to create hosted agent version");
+    assert_eq!(
+        d[0].path.as_ref().map(ToString::to_string).as_deref(),
+        Some("container_protocol_version[0].version")
+    );
+    assert!(d[0].detail.contains("agent \"bot\""), "{}", d[0].detail);
+}

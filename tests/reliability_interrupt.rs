@@ -1,5 +1,5 @@
 //! Ctrl-C: SIGINT reaches `terraform apply` (and, as from a terminal, the provider too) while
-//! the provider polls Gen B versions that take minutes to become active.
+//! the provider polls ApiVersion B versions that take minutes to become active.
 //!
 //! Guarantees checked: Terraform calls Stop, the provider's polling returns promptly (well
 //! before the provisioning would end), Terraform exits with an error instead of hanging, the

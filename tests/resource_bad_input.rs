@@ -14,6 +14,8 @@ struct Case {
     name: String,
     body: String,
     expect: String,
+    /// Text the diagnostic's detail must contain (optional).
+    detail: Option<String>,
     attribute: String,
     plan_stage: bool,
     api_version: String,
@@ -44,8 +46,14 @@ fn corpus() -> Vec<Case> {
                     .unwrap_or_else(|| panic!("{name}: missing `# {k}:` header"))
                     .to_owned()
             };
+            let expect = need("expect");
+            assert!(
+                expect.starts_with(|c: char| c.is_uppercase()),
+                "{name}: summaries are sentence case, not {expect:?}"
+            );
             Case {
-                expect: need("expect"),
+                expect,
+                detail: header(&body, "detail").map(str::to_owned),
                 attribute: need("attribute"),
                 plan_stage: header(&body, "stage") == Some("plan"),
                 api_version: header(&body, "api_version").unwrap_or("v1").to_owned(),
@@ -136,6 +144,8 @@ fn run_cases(tf: &TerraformBin, emu: &Emulator, cases: &[Case]) -> Vec<String> {
             Some("command succeeded".to_owned())
         } else if !text.contains(&case.expect) {
             Some(format!("no {:?} in the output", case.expect))
+        } else if let Some(d) = case.detail.as_ref().filter(|d| !text.contains(d.as_str())) {
+            Some(format!("no {d:?} in the detail"))
         } else if !points_at(&text, &case.expect, &case.attribute) {
             Some(format!(
                 "the diagnostic does not point at {:?}",

@@ -5,12 +5,12 @@
 mod resource_support;
 mod support;
 
-use resource_support::{FAST, Gen, live_versions, writes};
+use resource_support::{ApiVersion, ApiVersionExt, FAST, live_versions, writes};
 use support::{
     Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_binaries, terraform_on_path,
 };
 
-fn config(api: Gen, image: &str, force_delete: bool) -> String {
+fn config(api: ApiVersion, image: &str, force_delete: bool) -> String {
     format!(
         r#"{provider}
 resource "azureai_hosted_agent_version" "bot" {{
@@ -33,7 +33,7 @@ fn failed_image_is_tainted(tf: &TerraformBin) {
     let ws = Workspace::builder(tf).emulator(&emu).build();
     let ctx = ws.describe();
     ws.write_main_tf(&config(
-        Gen::B,
+        ApiVersion::V1,
         "contosoacr.azurecr.io/fail-bot:missing-1",
         false,
     ));
@@ -65,7 +65,7 @@ fn failed_image_is_tainted(tf: &TerraformBin) {
 
     // Fixing the image replaces the failed version.
     ws.write_main_tf(&config(
-        Gen::B,
+        ApiVersion::V1,
         "contosoacr.azurecr.io/fail-bot:1.0.0",
         false,
     ));
@@ -89,10 +89,10 @@ fn failed_image_error_and_tainted_state_terraform_1_0_3() {
     failed_image_is_tainted(&terraform_1_0_3());
 }
 
-fn conflict_then_force_delete(tf: &TerraformBin, api: Gen) {
+fn conflict_then_force_delete(tf: &TerraformBin, api: ApiVersion) {
     let emu = Emulator::start(FAST);
     let ws = Workspace::builder(tf).emulator(&emu).build();
-    let ctx = format!("{} / api_version {}", ws.describe(), api.api_version());
+    let ctx = format!("{} / api_version {}", ws.describe(), api.as_str());
     ws.write_main_tf(&config(api, "contosoacr.azurecr.io/fail-bot:1.0.0", false));
     ws.init();
     ws.apply();
@@ -130,17 +130,17 @@ fn conflict_then_force_delete(tf: &TerraformBin, api: Gen) {
 
 #[test]
 fn delete_conflict_names_force_delete_terraform_on_path() {
-    conflict_then_force_delete(&terraform_on_path(), Gen::B);
+    conflict_then_force_delete(&terraform_on_path(), ApiVersion::V1);
 }
 
 #[test]
 fn delete_conflict_names_force_delete_terraform_1_0_3() {
-    conflict_then_force_delete(&terraform_1_0_3(), Gen::B);
+    conflict_then_force_delete(&terraform_1_0_3(), ApiVersion::V1);
 }
 
 #[test]
-fn delete_conflict_gen_a() {
+fn delete_conflict_preview() {
     for tf in terraform_binaries() {
-        conflict_then_force_delete(&tf, Gen::A);
+        conflict_then_force_delete(&tf, ApiVersion::Preview);
     }
 }

@@ -7,14 +7,14 @@ mod resource_support;
 mod support;
 
 use resource_support::{
-    BOTH, FAST, Gen, create_version_out_of_band, create_version_out_of_band_with, wait_status,
-    writes,
+    ApiVersion, ApiVersionExt, BOTH, FAST, create_version_out_of_band,
+    create_version_out_of_band_with, wait_status, writes,
 };
 use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_on_path};
 
 /// The configuration a user writes from the version's definition (as made by
 /// `create_version_out_of_band`), without computed attributes.
-fn hand_written(api: Gen, image: &str) -> String {
+fn hand_written(api: ApiVersion, image: &str) -> String {
     format!(
         r#"{provider}
 resource "azureai_hosted_agent_version" "imported" {{
@@ -40,13 +40,13 @@ resource "azureai_hosted_agent_version" "imported" {{
     )
 }
 
-fn import_round_trip(tf: &TerraformBin, api: Gen) {
+fn import_round_trip(tf: &TerraformBin, api: ApiVersion) {
     let emu = Emulator::start(FAST);
     let image = "contosoacr.azurecr.io/sdk-bot:3.1.4";
     let version = create_version_out_of_band(&emu, api, "sdk-bot", image);
     wait_status(&emu, "sdk-bot", &version, "active");
     let ws = Workspace::builder(tf).emulator(&emu).build();
-    let ctx = format!("{} / api_version {}", ws.describe(), api.api_version());
+    let ctx = format!("{} / api_version {}", ws.describe(), api.as_str());
     ws.write_main_tf(&hand_written(api, image));
     ws.init();
 
@@ -114,7 +114,7 @@ fn generate_config_out_round_trip() {
         let version = create_version_out_of_band_with(&emu, api, "sdk-bot", image, false);
         wait_status(&emu, "sdk-bot", &version, "active");
         let ws = Workspace::builder(&tf).emulator(&emu).build();
-        let ctx = format!("{} / api_version {}", ws.describe(), api.api_version());
+        let ctx = format!("{} / api_version {}", ws.describe(), api.as_str());
         ws.write_main_tf(&format!(
             "{}\nimport {{\n  to = azureai_hosted_agent_version.generated\n  id = \"sdk-bot/{version}\"\n}}\n",
             api.provider_block()
@@ -178,7 +178,7 @@ fn top_level_keys(hcl: &str) -> Vec<String> {
 #[test]
 fn generated_config_leaves_sensitive_values_to_the_user() {
     let tf = terraform_on_path();
-    let api = Gen::B;
+    let api = ApiVersion::V1;
     let emu = Emulator::start(FAST);
     let version =
         create_version_out_of_band(&emu, api, "sdk-bot", "contosoacr.azurecr.io/sdk-bot:1");

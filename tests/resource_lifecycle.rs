@@ -6,11 +6,13 @@
 mod resource_support;
 mod support;
 
-use resource_support::{FAST, Gen, delete_version_out_of_band, image_of, live_versions, writes};
+use resource_support::{
+    ApiVersion, ApiVersionExt, FAST, delete_version_out_of_band, image_of, live_versions, writes,
+};
 use serde_json::json;
 use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_on_path};
 
-fn config(api: Gen, image: &str) -> String {
+fn config(api: ApiVersion, image: &str) -> String {
     format!(
         r#"{provider}
 resource "azureai_hosted_agent_version" "bot" {{
@@ -41,10 +43,10 @@ output "id" {{
     )
 }
 
-fn lifecycle(tf: &TerraformBin, api: Gen) {
+fn lifecycle(tf: &TerraformBin, api: ApiVersion) {
     let emu = Emulator::start(FAST);
     let ws = Workspace::builder(tf).emulator(&emu).build();
-    let ctx = format!("{} / api_version {}", ws.describe(), api.api_version());
+    let ctx = format!("{} / api_version {}", ws.describe(), api.as_str());
     ws.write_main_tf(&config(api, "contosoacr.azurecr.io/orders-bot:2026.01.01"));
     ws.init();
 
@@ -98,7 +100,7 @@ fn lifecycle(tf: &TerraformBin, api: Gen) {
             .ends_with('Z'),
         "{ctx}: {values}"
     );
-    if api == Gen::B {
+    if api == ApiVersion::V1 {
         assert!(
             values["instance_identity_principal_id"]
                 .as_str()
@@ -186,21 +188,21 @@ fn lifecycle(tf: &TerraformBin, api: Gen) {
 // One test per Terraform version and generation, so they run side by side (Terraform spends
 // much of each command waiting on plugin start-up).
 #[test]
-fn lifecycle_gen_b_terraform_on_path() {
-    lifecycle(&terraform_on_path(), Gen::B);
+fn lifecycle_v1_terraform_on_path() {
+    lifecycle(&terraform_on_path(), ApiVersion::V1);
 }
 
 #[test]
-fn lifecycle_gen_b_terraform_1_0_3() {
-    lifecycle(&terraform_1_0_3(), Gen::B);
+fn lifecycle_v1_terraform_1_0_3() {
+    lifecycle(&terraform_1_0_3(), ApiVersion::V1);
 }
 
 #[test]
-fn lifecycle_gen_a_terraform_on_path() {
-    lifecycle(&terraform_on_path(), Gen::A);
+fn lifecycle_preview_terraform_on_path() {
+    lifecycle(&terraform_on_path(), ApiVersion::Preview);
 }
 
 #[test]
-fn lifecycle_gen_a_terraform_1_0_3() {
-    lifecycle(&terraform_1_0_3(), Gen::A);
+fn lifecycle_preview_terraform_1_0_3() {
+    lifecycle(&terraform_1_0_3(), ApiVersion::Preview);
 }

@@ -5,7 +5,7 @@
 mod resource_support;
 mod support;
 
-use resource_support::{FAST, Gen, live_versions};
+use resource_support::{ApiVersion, ApiVersionExt, FAST, live_versions};
 use serde_json::json;
 use support::{Emulator, TerraformBin, Workspace, terraform_binaries};
 
@@ -44,7 +44,7 @@ resource "azureai_hosted_agent_version" "tools" {
 "#;
 
 fn tools_round_trip(tf: &TerraformBin) {
-    let api = Gen::A;
+    let api = ApiVersion::Preview;
     let emu = Emulator::start(FAST);
     let ws = Workspace::builder(tf).emulator(&emu).build();
     let ctx = ws.describe();
@@ -88,10 +88,10 @@ fn tools_round_trip(tf: &TerraformBin) {
     );
 
     // The same configuration under api_version v1 is refused at plan, naming the tool block.
-    ws.write_main_tf(&format!("{}{CONFIG}", Gen::B.provider_block()));
+    ws.write_main_tf(&format!("{}{CONFIG}", ApiVersion::V1.provider_block()));
     let out = ws.run(&["plan", "-input=false"]);
     assert_ne!(out.code(), 0, "{ctx}");
-    out.assert_contains("tool blocks need the preview API");
+    out.assert_contains("Tool blocks need the preview API");
     ws.write_main_tf(&format!("{}{CONFIG}", api.provider_block()));
     ws.destroy();
     assert!(live_versions(&emu, "tool-bot").is_empty(), "{ctx}");

@@ -6,13 +6,15 @@
 mod resource_support;
 mod support;
 
-use resource_support::{FAST, Gen, create_version_out_of_band_with, wait_status, writes};
+use resource_support::{
+    ApiVersion, ApiVersionExt, FAST, create_version_out_of_band_with, wait_status, writes,
+};
 use serde_json::json;
 use support::{Emulator, TerraformBin, Workspace, terraform_binaries};
 
 fn upgrade_from_v0(tf: &TerraformBin) {
     let emu = Emulator::start(FAST);
-    let api = Gen::B;
+    let api = ApiVersion::V1;
     let image = "contosoacr.azurecr.io/old-bot:1";
     let version = create_version_out_of_band_with(&emu, api, "old-bot", image, false);
     wait_status(&emu, "old-bot", &version, "active");

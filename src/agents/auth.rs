@@ -19,7 +19,7 @@ use azure_identity::{
 
 use super::errors::{Error, ErrorKind};
 
-/// Token scope of the Foundry data plane (agents-api.md §9).
+/// Token scope of the Foundry data plane (docs/agents-api.md, "Authentication").
 pub const AGENTS_SCOPE: &str = "https://ai.azure.com/.default";
 
 /// Which credential the provider uses (`auth_method` and friends).

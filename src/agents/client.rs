@@ -18,12 +18,12 @@ use serde_json::Value;
 use tokio::time::Instant;
 use url::Url;
 
-use super::api_version::ApiVersion;
 use super::auth::AGENTS_SCOPE;
 use super::errors::{Error, ErrorKind, request_id_from_headers};
 use super::models::{Agent, AgentVersion, CreateVersionRequest};
 use super::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
 use super::transport::build_http_client;
+use crate::domain::ApiVersion;
 
 /// Page size for list calls: the service maximum, to keep round trips few.
 const PAGE_LIMIT: u32 = 100;

@@ -74,6 +74,9 @@ pub struct Error {
     pub request_id: Option<String>,
     /// Our `x-ms-client-request-id` for the call (stable across its retries).
     pub client_request_id: Option<String>,
+    /// The request field the service's `error.param` blamed, e.g. `definition.cpu` (also
+    /// quoted in `message`); resources map it onto an attribute path.
+    pub param: Option<String>,
 }
 
 impl fmt::Display for Error {
@@ -115,6 +118,7 @@ impl Error {
             message: message.into(),
             request_id: None,
             client_request_id: None,
+            param: None,
         }
     }
 
@@ -180,6 +184,7 @@ impl Error {
             message,
             request_id,
             client_request_id: None,
+            param: None,
         }
     }
 
@@ -188,14 +193,16 @@ impl Error {
     pub(crate) fn from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Self {
         let kind = kind_for_status(status);
         let mut request_id = request_id_from_headers(headers);
+        let mut param = None;
         let (code, message) = match serde_json::from_slice::<ErrorEnvelope>(body) {
             Ok(env) => {
                 if request_id.is_none() {
                     request_id = env.error.request_id();
                 }
                 let mut message = env.error.message.unwrap_or_default();
-                if let Some(param) = env.error.param.filter(|p| !p.is_empty()) {
-                    message = format!("{message} (parameter {param})");
+                if let Some(p) = env.error.param.filter(|p| !p.is_empty()) {
+                    message = format!("{message} (parameter {p})");
+                    param = Some(p);
                 }
                 for detail in env
                     .error
@@ -217,6 +224,7 @@ impl Error {
             message,
             request_id,
             client_request_id: None,
+            param,
         }
     }
 }
@@ -257,7 +265,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     format!("{:?}", out.trim())
 }
 
-/// `{"error": {...}}` (agents-api.md §10). Everything optional so a partial body still yields
+/// `{"error": {...}}` (docs/agents-api.md, "Errors"). Everything optional so a partial body still yields
 /// what it has.
 #[derive(Debug, Deserialize)]
 pub struct ErrorEnvelope {

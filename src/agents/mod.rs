@@ -1,7 +1,7 @@
 //! HTTP client of the Azure AI Foundry agents API for hosted agent versions (both API
-//! generations, see `docs/agents-api.md`), with its credential chain and retry policy.
+//! versions, see docs/agents-api.md), with its credential chain and retry policy.
 //!
-//! - [`models`]: serde models; reading tolerates both generations, writing is explicit.
+//! - [`models`]: serde models; reading tolerates both API versions, writing is explicit.
 //! - [`client`]: [`Client`] with one method per operation, deadline-bounded and retried.
 //! - [`retry`]: which failures are retried and how long to wait.
 //! - [`auth`]: credential selection and the default chain.
@@ -10,7 +10,6 @@
 //!
 //! Only this module (and the emulator) speaks HTTP; the domain sees typed models and errors.
 
-pub mod api_version;
 pub mod auth;
 pub mod client;
 pub mod errors;
@@ -18,7 +17,7 @@ pub mod models;
 pub mod retry;
 pub mod transport;
 
-pub use api_version::{ApiVersion, UnknownApiVersion};
+pub use crate::domain::{ApiVersion, UnknownApiVersion};
 pub use auth::{AGENTS_SCOPE, AuthSelection, ChainedCredential, credential_chain};
 pub use client::{Client, ClientOptions, default_user_agent};
 pub use errors::{Error, ErrorKind};

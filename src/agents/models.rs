@@ -1,10 +1,12 @@
-//! Wire models of the agents API (agents-api.md §4–§7), for both generations.
+//! Wire models of the agents API (docs/agents-api.md, "Objects" and "The hosted definition"),
+//! for both API versions.
 //!
-//! Reading is tolerant: the hosted definition accepts either generation's spelling (azd's rule,
-//! §7.3), unknown enum values survive as `Unknown(..)`, and unknown fields are kept in `extra` so
-//! nothing the service adds is lost on a read/modify cycle. Writing is explicit about the
-//! generation: [`HostedDefinition::to_json`] and [`CreateVersionRequest::to_json`] take the
-//! [`ApiVersion`] to spell for.
+//! Reading is tolerant: the hosted definition accepts either API version's spelling (azd's
+//! rule, docs/agents-api.md "Reading either spelling"), unknown enum values survive as
+//! `Unknown(..)`, and unknown fields are kept in `extra` so nothing the service adds is lost on
+//! a read/modify cycle. Writing is explicit about the API version:
+//! [`HostedDefinition::to_json`] and [`CreateVersionRequest::to_json`] take the [`ApiVersion`]
+//! to spell for.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,9 +14,9 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::api_version::ApiVersion;
+use crate::domain::ApiVersion;
 
-/// Lifecycle status of a version (Gen B). Gen A versions carry none.
+/// Lifecycle status of a version (`v1`). Versions of the preview API carry none.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VersionStatus {
     Creating,
@@ -83,7 +85,7 @@ pub struct VersionError {
     pub message: String,
 }
 
-/// The per-version Entra identity (`instance_identity`, Gen B, read-only).
+/// The per-version Entra identity (`instance_identity`, `v1`, read-only).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     #[serde(default)]
@@ -101,7 +103,7 @@ pub struct ProtocolVersion {
     pub version: String,
 }
 
-/// A tool entry (§7.4). The fields the provider models are typed; everything else (and typed
+/// A tool entry (docs/agents-api.md, "Tools"). The fields the provider models are typed; everything else (and typed
 /// fields that arrive in a shape we do not model, e.g. `allowed_tools` as an object) is kept in
 /// `extra` and written back unchanged.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -178,7 +180,7 @@ impl<'de> Deserialize<'de> for Tool {
     }
 }
 
-/// A hosted (container) agent definition in generation-neutral form.
+/// A hosted (container) agent definition, independent of the API version's spelling.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostedDefinition {
     /// `hosted` for everything this provider manages; other kinds are read but not modelled.
@@ -189,10 +191,10 @@ pub struct HostedDefinition {
     pub memory: String,
     pub protocol_versions: Vec<ProtocolVersion>,
     pub environment_variables: BTreeMap<String, String>,
-    /// Gen A only on the service side; written when non-empty.
+    /// Preview API only on the service side; written when non-empty.
     pub tools: Vec<Tool>,
-    /// Gen B `container_configuration.registry_connection_id`. Gen A has no such field, so it is
-    /// not written for `ApiVersion::Preview` (the domain rejects it there).
+    /// `v1` `container_configuration.registry_connection_id`. The preview API has no such
+    /// field, so it is not written for `ApiVersion::Preview` (the domain rejects it there).
     pub registry_connection_id: Option<String>,
     /// Unknown top-level definition fields (`rai_config`, `session_configuration`, …).
     pub extra: BTreeMap<String, Value>,
@@ -217,7 +219,7 @@ impl Default for HostedDefinition {
     }
 }
 
-/// Keys with a generation-specific spelling; never kept in `extra`, so a body that carries both
+/// Keys with an API-version-specific spelling; never kept in `extra`, so a body that carries both
 /// spellings (SDK 2.1 era) is not written back twice.
 const DEFINITION_KNOWN_KEYS: &[&str] = &[
     "kind",
@@ -232,7 +234,7 @@ const DEFINITION_KNOWN_KEYS: &[&str] = &[
 ];
 
 impl HostedDefinition {
-    /// Read a definition in either generation's spelling (§7.3): `container_configuration.image`
+    /// Read a definition in either API version's spelling: `container_configuration.image`
     /// wins over a top-level `image`, `protocol_versions` over `container_protocol_versions`.
     pub fn from_json_map(mut m: Map<String, Value>) -> Result<Self, String> {
         let kind = scalar_string(m.get("kind"), "kind")?.unwrap_or_default();
@@ -317,7 +319,7 @@ impl HostedDefinition {
         })
     }
 
-    /// The definition as the given generation spells it.
+    /// The definition as the given API version spells it.
     pub fn to_json(&self, api: ApiVersion) -> Value {
         let mut m: Map<String, Value> = self.extra.clone().into_iter().collect();
         m.insert("kind".into(), Value::String(self.kind.clone()));
@@ -357,7 +359,7 @@ impl HostedDefinition {
     }
 }
 
-/// Serializes in the Gen B (`v1`) spelling; use [`HostedDefinition::to_json`] to pick.
+/// Serializes in the `v1` spelling; use [`HostedDefinition::to_json`] to pick.
 impl Serialize for HostedDefinition {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.to_json(ApiVersion::V1).serialize(s)
@@ -371,7 +373,7 @@ impl<'de> Deserialize<'de> for HostedDefinition {
     }
 }
 
-/// AgentVersionObject (§5).
+/// The version object (docs/agents-api.md, "Objects").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentVersion {
     #[serde(default)]
@@ -418,7 +420,7 @@ pub struct AgentVersions {
     pub latest: Option<AgentVersion>,
 }
 
-/// AgentObject (§6).
+/// The agent object (docs/agents-api.md, "Objects").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Agent {
     #[serde(default)]
@@ -432,7 +434,7 @@ pub struct Agent {
     pub extra: BTreeMap<String, Value>,
 }
 
-/// List envelope (§4).
+/// The list envelope (docs/agents-api.md, "Lists and paging").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListPage<T> {
     #[serde(default = "Vec::new")]
@@ -468,7 +470,7 @@ pub struct CreateVersionRequest {
 }
 
 impl CreateVersionRequest {
-    /// The request body as the given generation spells it.
+    /// The request body as the given API version spells it.
     pub fn to_json(&self, api: ApiVersion) -> Value {
         let mut m = Map::new();
         if let Some(d) = &self.description {

@@ -118,7 +118,8 @@ impl DataSource for HostedAgentVersionDataSource {
                     )),
                     Err(e) => {
                         resp.diagnostics.push(api_errors::diagnostic(
-                            &format!("read hosted agent version {agent}/{version}"),
+                            "Failed to read hosted agent version",
+                            &format!("read version {version} of agent {agent:?}"),
                             &e,
                         ));
                         return resp;
@@ -137,7 +138,8 @@ impl DataSource for HostedAgentVersionDataSource {
                     }
                     Err(e) => {
                         resp.diagnostics.push(api_errors::diagnostic(
-                            &format!("list the versions of hosted agent {agent}"),
+                            "Failed to list hosted agent versions",
+                            &format!("list the versions of agent {agent:?}"),
                             &e,
                         ));
                         return resp;

@@ -73,7 +73,8 @@ impl DataSource for HostedAgentVersionsDataSource {
                 Err(e) if e.is_not_found() => Vec::new(),
                 Err(e) => {
                     resp.diagnostics.push(api_errors::diagnostic(
-                        &format!("list the versions of hosted agent {agent}"),
+                        "Failed to list hosted agent versions",
+                        &format!("list the versions of agent {agent:?}"),
                         &e,
                     ));
                     return resp;

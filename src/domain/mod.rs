@@ -1,29 +1,27 @@
-//! The domain of a hosted agent version, free of Terraform wire types and of HTTP: quantities
-//! (cpu, memory) and the validation rules every configuration passes before any API call.
+//! The domain of a hosted agent version, free of HTTP and of the plugin protocol: the API
+//! version a configuration is checked against, quantities (cpu, memory) and the validation
+//! rules every configuration passes before any API call.
 //!
-//! Each rule takes plain values plus the attribute path they came from and returns
-//! [`Diagnostics`](crate::framework::Diagnostics) with a summary, a detail that says what is
-//! allowed, and that path, so Terraform underlines the offending line.
+//! Each rule takes plain values plus the attribute path they came from and reports
+//! [`Diagnostics`](crate::framework::Diagnostics) with a constant summary, a detail that says
+//! what is allowed, and that path, so Terraform underlines the offending line. (Diagnostics
+//! and paths are the framework's plain types, not wire types.)
 
+pub mod api_version;
 pub mod quantity;
 pub mod rules;
 
-/// The API generation a rule is checked against (agents-api.md §1). Kept here rather than
-/// borrowing the client's `ApiVersion` so the rules stay independent of the HTTP layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Generation {
-    /// `2025-11-15-preview`: protocol versions like `v1`, `tools` allowed.
-    A,
-    /// `v1`: semver protocol versions, no `tools` on hosted definitions.
-    B,
-}
+pub use api_version::{ApiVersion, UnknownApiVersion};
 
-impl Generation {
-    /// The `api_version` value that selects this generation, for messages.
-    pub fn api_version(self) -> &'static str {
-        match self {
-            Generation::A => "2025-11-15-preview",
-            Generation::B => "v1",
-        }
+/// Quotes user input for a message, truncating very long values so a diagnostic stays
+/// readable.
+pub fn quote(s: &str) -> String {
+    const SHOW: usize = 60;
+    let n = s.chars().count();
+    if n > SHOW {
+        let head: String = s.chars().take(SHOW).collect();
+        format!("{head:?}… ({n} characters)")
+    } else {
+        format!("{s:?}")
     }
 }

@@ -11,17 +11,20 @@
 
 use std::fmt;
 
+use super::quote;
+
 /// The limits the provider enforces at plan time. One table, so documentation, validation and
-/// tests cannot disagree. Values come from the seed skill (cpu 0.5–4 cores, memory 1Gi–8Gi)
-/// and the GA pairing rule (memory = 2 × cpu: `0.5`/`1Gi`, `1`/`2Gi`, `2`/`4Gi`).
+/// tests cannot disagree (the resource's descriptions are built from it). The ranges are the
+/// service's documented hosted-agent sizes (cpu 0.5–4 cores, memory 1Gi–8Gi) and its pairing
+/// rule (memory = 2 × cpu: `0.5`/`1Gi`, `1`/`2Gi`, `2`/`4Gi`); see docs/agents-api.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     pub cpu_min_millicores: u64,
     pub cpu_max_millicores: u64,
     pub memory_min_mib: u64,
     pub memory_max_mib: u64,
-    /// Memory per core the GA service documents; any other pairing gets a warning only,
-    /// because the real table is an open question (landscape.md §6).
+    /// Memory per core the service documents; any other pairing gets a warning only, because
+    /// the service's full table of accepted pairings is not published (docs/agents-api.md).
     pub paired_mib_per_core: u64,
 }
 
@@ -196,7 +199,7 @@ pub fn memory_equivalent(a: &str, b: &str) -> bool {
 /// A problem found in a quantity: `Err` for hard errors, warnings separately.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuantityProblem {
-    pub summary: String,
+    pub summary: &'static str,
     pub detail: String,
 }
 
@@ -207,12 +210,12 @@ fn cores(millicores: u64) -> String {
 /// Parses and range-checks `cpu`.
 pub fn check_cpu(s: &str) -> Result<Cpu, QuantityProblem> {
     let cpu = Cpu::parse(s).map_err(|detail| QuantityProblem {
-        summary: "Invalid cpu".into(),
+        summary: "Invalid cpu",
         detail,
     })?;
     if cpu.millicores < LIMITS.cpu_min_millicores || cpu.millicores > LIMITS.cpu_max_millicores {
         return Err(QuantityProblem {
-            summary: "cpu out of range".into(),
+            summary: "Invalid cpu",
             detail: format!(
                 "{} is {} cores; hosted agents take {} to {} cores (e.g. \"0.5\", \"1\", \"2\", \"4\").",
                 quote(s),
@@ -228,12 +231,12 @@ pub fn check_cpu(s: &str) -> Result<Cpu, QuantityProblem> {
 /// Parses and range-checks `memory`.
 pub fn check_memory(s: &str) -> Result<Memory, QuantityProblem> {
     let mem = Memory::parse(s).map_err(|detail| QuantityProblem {
-        summary: "Invalid memory".into(),
+        summary: "Invalid memory",
         detail,
     })?;
     if mem.mib < LIMITS.memory_min_mib || mem.mib > LIMITS.memory_max_mib {
         return Err(QuantityProblem {
-            summary: "memory out of range".into(),
+            summary: "Invalid memory",
             detail: format!(
                 "{} is {}; hosted agents take {} to {} (e.g. \"1Gi\", \"2Gi\", \"4Gi\", \"8Gi\").",
                 quote(s),
@@ -261,22 +264,11 @@ pub fn pairing_warning(cpu: Cpu, mem: Memory) -> Option<QuantityProblem> {
         .map(|mib| Memory { mib }.to_string())
         .unwrap_or_default();
     Some(QuantityProblem {
-        summary: "Unusual cpu/memory pairing".into(),
+        summary: "Unusual cpu/memory pairing",
         detail: format!(
             "The service documents memory = 2Gi per core (\"0.5\"/\"1Gi\", \"1\"/\"2Gi\", \"2\"/\"4Gi\"); cpu {cpu} would pair with memory {expected}, not {mem}. The service may reject other pairings."
         ),
     })
-}
-
-/// Quotes user input for a message, truncating very long values so a diagnostic stays readable.
-fn quote(s: &str) -> String {
-    const SHOW: usize = 40;
-    if s.chars().count() > SHOW {
-        let head: String = s.chars().take(SHOW).collect();
-        format!("{head:?}… ({} characters)", s.chars().count())
-    } else {
-        format!("{s:?}")
-    }
 }
 
 #[cfg(test)]
@@ -392,7 +384,7 @@ mod tests {
         assert!(check_cpu("4").is_ok());
         assert!(check_cpu("4000m").is_ok());
         let low = check_cpu("0.25").unwrap_err();
-        assert_eq!(low.summary, "cpu out of range");
+        assert_eq!(low.summary, "Invalid cpu");
         assert!(low.detail.contains("0.5 to 4 cores"), "{}", low.detail);
         assert!(check_cpu("4.001").is_err());
         assert!(check_memory("1Gi").is_ok());

@@ -1,4 +1,5 @@
-//! Validation rules for a hosted agent version's configuration (agents-api.md §7, §8.3).
+//! Validation rules for a hosted agent version's configuration (docs/agents-api.md, "Limits
+//! and naming" and "The hosted definition").
 //!
 //! Every function appends diagnostics at the path it is given. Callers skip unknown values
 //! (they are checked again at plan time when known); the few rules that look at several values
@@ -8,13 +9,14 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::Generation;
+use super::ApiVersion;
 use super::quantity::{self, Cpu, Memory};
+pub use super::quote;
 use crate::framework::{AttrPath, Diagnostics};
 
-/// The metadata key under which the provider stores its creation token (BRIEF "Provider
-/// facts"). Duplicated from the client on purpose: the domain must not depend on HTTP code, and
-/// a unit test in the resource module pins both constants together.
+/// The metadata key under which the provider stores its creation token (docs/reliability.md,
+/// guarantee 3). Duplicated from the client on purpose: the domain must not depend on HTTP
+/// code, and a unit test in the resource module pins both constants together.
 pub const RESERVED_METADATA_KEY: &str = "terraform-creation-token";
 /// The service allows 16 metadata pairs; one is the provider's creation token.
 pub const MAX_USER_METADATA_PAIRS: usize = 15;
@@ -64,18 +66,6 @@ static GEN_A_PROTOCOL_VERSION: LazyLock<Regex> = LazyLock::new(|| re(r"^v[0-9]+$
 static SEMVER: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"));
 static MCP_LABEL: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9_-]{1,64}$"));
-
-/// Quotes user input for a message, truncating very long values.
-pub fn quote(s: &str) -> String {
-    const SHOW: usize = 60;
-    let n = s.chars().count();
-    if n > SHOW {
-        let head: String = s.chars().take(SHOW).collect();
-        format!("{head:?}… ({n} characters)")
-    } else {
-        format!("{s:?}")
-    }
-}
 
 /// Agent names: 1–63 characters, letters, digits and hyphens, starting and ending with a
 /// letter or digit (the service's and azd's rule).
@@ -288,10 +278,10 @@ const GEN_B_PROTOCOLS: &[&str] = &[
     "voice_conversation_engine",
 ];
 
-fn allowed_protocols(generation: Option<Generation>) -> Vec<&'static str> {
-    match generation {
-        Some(Generation::A) => GEN_A_PROTOCOLS.to_vec(),
-        Some(Generation::B) => GEN_B_PROTOCOLS.to_vec(),
+fn allowed_protocols(api_version: Option<ApiVersion>) -> Vec<&'static str> {
+    match api_version {
+        Some(ApiVersion::Preview) => GEN_A_PROTOCOLS.to_vec(),
+        Some(ApiVersion::V1) => GEN_B_PROTOCOLS.to_vec(),
         None => {
             let mut all = GEN_B_PROTOCOLS.to_vec();
             all.extend(
@@ -311,12 +301,12 @@ pub struct ProtocolEntry<'a> {
     pub version: Field<&'a str>,
 }
 
-/// `container_protocol_version` blocks. With `generation` `None` (at `terraform validate`, before
-/// the provider is configured) a value is accepted when either generation accepts it; plan
-/// checks again with the configured generation.
+/// `container_protocol_version` blocks. With `api_version` `None` (at `terraform validate`,
+/// before the provider is configured) a value is accepted when either API version accepts it;
+/// plan checks again with the configured one.
 pub fn protocols(
     entries: &[ProtocolEntry<'_>],
-    generation: Option<Generation>,
+    api_version: Option<ApiVersion>,
     path: &AttrPath,
     diags: &mut Diagnostics,
 ) {
@@ -327,9 +317,9 @@ pub fn protocols(
             "Declare at least one container_protocol_version block, e.g. protocol = \"responses\" with version = \"1.0.0\" (api_version v1) or \"v1\" (2025-11-15-preview).",
         );
     }
-    let allowed = allowed_protocols(generation);
-    let gen_text = match generation {
-        Some(g) => format!(" with api_version {:?}", g.api_version()),
+    let allowed = allowed_protocols(api_version);
+    let gen_text = match api_version {
+        Some(v) => format!(" with api_version {:?}", v.as_str()),
         None => String::new(),
     };
     let mut seen: Vec<&str> = Vec::new();
@@ -356,15 +346,15 @@ pub fn protocols(
             seen.push(p);
         }
         if let Field::Known(v) = e.version {
-            let ok = match generation {
-                Some(Generation::A) => GEN_A_PROTOCOL_VERSION.is_match(v),
-                Some(Generation::B) => SEMVER.is_match(v),
+            let ok = match api_version {
+                Some(ApiVersion::Preview) => GEN_A_PROTOCOL_VERSION.is_match(v),
+                Some(ApiVersion::V1) => SEMVER.is_match(v),
                 None => GEN_A_PROTOCOL_VERSION.is_match(v) || SEMVER.is_match(v),
             };
             if !ok {
-                let expected = match generation {
-                    Some(Generation::A) => "api_version \"2025-11-15-preview\" takes versions like \"v1\"".to_owned(),
-                    Some(Generation::B) => "api_version \"v1\" takes semantic versions like \"1.0.0\" (the service rejects \"v1\" there)".to_owned(),
+                let expected = match api_version {
+                    Some(ApiVersion::Preview) => "api_version \"2025-11-15-preview\" takes versions like \"v1\"".to_owned(),
+                    Some(ApiVersion::V1) => "api_version \"v1\" takes semantic versions like \"1.0.0\" (the service rejects \"v1\" there)".to_owned(),
                     None => "use a semantic version like \"1.0.0\" (api_version v1) or \"v1\" (api_version 2025-11-15-preview)".to_owned(),
                 };
                 diags.error_at(
@@ -394,19 +384,19 @@ pub struct ToolEntry<'a> {
 
 pub const TOOL_TYPES: &[&str] = &["code_interpreter", "file_search", "mcp"];
 
-/// `tool` blocks exist only on Gen A hosted definitions (the `v1` hosted definition has no
-/// `tools`; tools come from the Foundry Toolbox MCP there).
+/// `tool` blocks exist only on hosted definitions of the preview API (the `v1` hosted
+/// definition has no `tools`; tools come from the Foundry Toolbox MCP there).
 pub fn tools_allowed(
     count: usize,
-    generation: Generation,
+    api_version: ApiVersion,
     path: &AttrPath,
     diags: &mut Diagnostics,
 ) {
-    if count > 0 && generation == Generation::B {
+    if count > 0 && api_version == ApiVersion::V1 {
         // Terraform cannot underline a whole list block; the first block's `type` line can.
         diags.error_at(
             path.clone().index(0).attr("type"),
-            "tool blocks need the preview API",
+            "Tool blocks need the preview API",
             "Hosted agent definitions take tool blocks only with the provider's api_version = \"2025-11-15-preview\". With api_version \"v1\" (the default) remove the tool blocks; tools are then supplied at runtime (e.g. through the Foundry Toolbox MCP).",
         );
     }
@@ -482,7 +472,7 @@ pub fn tools(entries: &[ToolEntry<'_>], path: &AttrPath, diags: &mut Diagnostics
                     if !(1..=50).contains(&n) {
                         diags.error_at(
                             at.clone().attr("max_num_results"),
-                            "max_num_results out of range",
+                            "Invalid max_num_results",
                             format!("max_num_results is {n}; it must be between 1 and 50."),
                         );
                     }
@@ -490,7 +480,7 @@ pub fn tools(entries: &[ToolEntry<'_>], path: &AttrPath, diags: &mut Diagnostics
                 if let Field::Known(None) = t.max_num_results {
                     diags.error_at(
                         at.clone().attr("max_num_results"),
-                        "max_num_results must be a whole number",
+                        "Invalid max_num_results",
                         "max_num_results is a whole number between 1 and 50.",
                     );
                 }
@@ -768,21 +758,21 @@ mod tests {
     }
 
     #[test]
-    fn protocols_per_generation() {
+    fn protocols_per_api_version() {
         let gen_b = [proto("responses", "1.0.0"), proto("invocations", "2.0.0")];
-        assert!(errors(|p, d| protocols(&gen_b, Some(Generation::B), p, d)).is_empty());
+        assert!(errors(|p, d| protocols(&gen_b, Some(ApiVersion::V1), p, d)).is_empty());
         assert!(errors(|p, d| protocols(&gen_b, None, p, d)).is_empty());
-        let e = errors(|p, d| protocols(&gen_b, Some(Generation::A), p, d));
+        let e = errors(|p, d| protocols(&gen_b, Some(ApiVersion::Preview), p, d));
         assert_eq!(e.len(), 2, "{e:?}");
         assert_eq!(e[0].path.clone().unwrap().to_string(), "x[0].version");
 
         let gen_a = [proto("responses", "v1"), proto("activity_protocol", "v2")];
-        assert!(errors(|p, d| protocols(&gen_a, Some(Generation::A), p, d)).is_empty());
+        assert!(errors(|p, d| protocols(&gen_a, Some(ApiVersion::Preview), p, d)).is_empty());
         assert!(errors(|p, d| protocols(&gen_a, None, p, d)).is_empty());
-        let e = errors(|p, d| protocols(&gen_a, Some(Generation::B), p, d));
+        let e = errors(|p, d| protocols(&gen_a, Some(ApiVersion::V1), p, d));
         assert!(e.iter().all(|d| d.detail.contains("1.0.0")), "{e:?}");
 
-        let e = errors(|p, d| protocols(&[proto("a2a", "1.0.0")], Some(Generation::A), p, d));
+        let e = errors(|p, d| protocols(&[proto("a2a", "1.0.0")], Some(ApiVersion::Preview), p, d));
         assert_eq!(e[0].path.clone().unwrap().to_string(), "x[0].protocol");
         assert!(
             e[0].detail
@@ -805,7 +795,7 @@ mod tests {
             protocol: Field::Unknown,
             version: Field::Unknown,
         }];
-        assert!(errors(|p, d| protocols(&unknown, Some(Generation::B), p, d)).is_empty());
+        assert!(errors(|p, d| protocols(&unknown, Some(ApiVersion::V1), p, d)).is_empty());
     }
 
     fn tool(ty: &str) -> ToolEntry<'_> {
@@ -894,11 +884,11 @@ mod tests {
     #[test]
     fn tools_only_with_gen_a() {
         assert_eq!(
-            errors(|p, d| tools_allowed(1, Generation::B, p, d)).len(),
+            errors(|p, d| tools_allowed(1, ApiVersion::V1, p, d)).len(),
             1
         );
-        assert!(errors(|p, d| tools_allowed(1, Generation::A, p, d)).is_empty());
-        assert!(errors(|p, d| tools_allowed(0, Generation::B, p, d)).is_empty());
+        assert!(errors(|p, d| tools_allowed(1, ApiVersion::Preview, p, d)).is_empty());
+        assert!(errors(|p, d| tools_allowed(0, ApiVersion::V1, p, d)).is_empty());
     }
 
     #[test]

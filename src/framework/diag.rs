@@ -65,6 +65,10 @@ pub enum Severity {
 
 /// A Terraform diagnostic: a short summary, a detail that says what is allowed or what to do,
 /// and (for problems with user input) the attribute path.
+///
+/// Summaries are constant sentence-case text ("Invalid cpu", as Terraform's own "Missing
+/// required argument"); names and values go in the detail. The constructors take a
+/// `&'static str` summary so a summary cannot be built with `format!`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -74,7 +78,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn error(summary: &'static str, detail: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
             summary: summary.into(),
@@ -82,7 +86,7 @@ impl Diagnostic {
             path: None,
         }
     }
-    pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn warning(summary: &'static str, detail: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             summary: summary.into(),
@@ -107,26 +111,16 @@ impl Diagnostics {
     pub fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }
-    pub fn error(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn error(&mut self, summary: &'static str, detail: impl Into<String>) {
         self.push(Diagnostic::error(summary, detail));
     }
-    pub fn warning(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn warning(&mut self, summary: &'static str, detail: impl Into<String>) {
         self.push(Diagnostic::warning(summary, detail));
     }
-    pub fn error_at(
-        &mut self,
-        path: AttrPath,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) {
+    pub fn error_at(&mut self, path: AttrPath, summary: &'static str, detail: impl Into<String>) {
         self.push(Diagnostic::error(summary, detail).at(path));
     }
-    pub fn warning_at(
-        &mut self,
-        path: AttrPath,
-        summary: impl Into<String>,
-        detail: impl Into<String>,
-    ) {
+    pub fn warning_at(&mut self, path: AttrPath, summary: &'static str, detail: impl Into<String>) {
         self.push(Diagnostic::warning(summary, detail).at(path));
     }
     pub fn extend(&mut self, other: Diagnostics) {

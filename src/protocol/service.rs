@@ -159,8 +159,12 @@ fn unknown_type<'a>(
     known: impl Iterator<Item = &'a str>,
 ) -> Diagnostic {
     let known: Vec<_> = known.collect();
+    let summary = match kind {
+        "data source" => "Unknown data source type",
+        _ => "Unknown resource type",
+    };
     Diagnostic::error(
-        format!("Unknown {kind} type"),
+        summary,
         format!(
             "The {provider} provider has no {kind} type named {name:?}. Supported {kind} types: {}.",
             if known.is_empty() {

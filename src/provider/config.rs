@@ -83,7 +83,7 @@ fn check_endpoint(
     diags: &mut Diagnostics,
     at: Option<AttrPath>,
 ) -> Option<Url> {
-    let mut error = |summary: &str, detail: String| {
+    let mut error = |summary: &'static str, detail: String| {
         let d = crate::framework::Diagnostic::error(summary, detail);
         diags.push(match &at {
             Some(p) => d.at(p.clone()),
@@ -295,7 +295,7 @@ fn auth_selection(
                 if v.is_none() {
                     diags.error_at(
                         path(name),
-                        format!("Missing {name}"),
+                        "Missing credential setting",
                         format!("auth_method \"client_secret\" needs {name}: set it in the provider block or the {var} environment variable."),
                     );
                 }

@@ -9,34 +9,27 @@ use std::sync::{Arc, RwLock};
 
 use super::pending::PendingCreates;
 use crate::agents::{ApiVersion, Client};
-use crate::domain::Generation;
 use crate::framework::Diagnostic;
 
 /// What `Configure` produced.
 #[derive(Clone, Debug)]
 pub struct Configured {
     pub client: Client,
-    pub generation: Generation,
     /// The journal of creates in flight (see [`super::pending`]).
     pub pending: PendingCreates,
 }
 
 impl Configured {
     pub fn new(client: Client) -> Self {
-        let generation = generation_of(client.api_version());
         Configured {
             client,
-            generation,
             pending: PendingCreates::from_env(),
         }
     }
-}
 
-/// The generation an API version speaks.
-pub fn generation_of(v: ApiVersion) -> Generation {
-    match v {
-        ApiVersion::Preview => Generation::A,
-        ApiVersion::V1 => Generation::B,
+    /// The API version the client speaks (the provider's `api_version`).
+    pub fn api_version(&self) -> ApiVersion {
+        self.client.api_version()
     }
 }
 

@@ -1,4 +1,5 @@
-# expect: cpu out of range
+# expect: Invalid cpu
+# detail: hosted agents take
 # attribute: cpu
 resource "azureai_hosted_agent_version" "x" {
   agent_name = "orders-bot"

@@ -1,4 +1,5 @@
-# expect: memory out of range
+# expect: Invalid memory
+# detail: hosted agents take
 # attribute: memory
 resource "azureai_hosted_agent_version" "x" {
   agent_name = "orders-bot"

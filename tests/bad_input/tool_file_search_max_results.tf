@@ -1,4 +1,5 @@
-# expect: max_num_results out of range
+# expect: Invalid max_num_results
+# detail: between 1 and 50
 # attribute: max_num_results
 resource "azureai_hosted_agent_version" "x" {
   agent_name = "orders-bot"

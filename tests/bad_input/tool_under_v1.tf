@@ -1,4 +1,4 @@
-# expect: tool blocks need the preview API
+# expect: Tool blocks need the preview API
 # attribute: type = "code_interpreter"
 # stage: plan
 # api_version: v1

@@ -1,5 +1,5 @@
 //! Helpers shared by the resource and data source tests: configurations for either API
-//! generation, out-of-band calls to the emulator's agents API (what the portal, azd or the
+//! version, out-of-band calls to the emulator's agents API (what the portal, azd or the
 //! Python SDK would do behind Terraform's back), and readings of the emulator's store.
 
 #![allow(dead_code)] // each test binary uses a different subset
@@ -14,37 +14,32 @@ use crate::support::{Emulator, TerraformBin, Workspace};
 /// Emulator arguments for fast, deterministic tests: provisioning takes 100 ms.
 pub const FAST: &[&str] = &["--provision-delay-ms", "100"];
 
-/// The API generation a test runs against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Gen {
-    /// `2025-11-15-preview`.
-    A,
-    /// `v1`.
-    B,
+/// The API version a test runs against: the provider's own type.
+pub use azureai::agents::ApiVersion;
+
+/// Both API versions, `v1` first.
+pub const BOTH: [ApiVersion; 2] = ApiVersion::ALL;
+
+/// What a test needs to write configurations for an API version.
+pub trait ApiVersionExt {
+    /// A protocol version this API version accepts.
+    fn protocol_version(self) -> &'static str;
+    /// The provider block selecting this API version (endpoint and credentials come from the
+    /// environment the workspace sets).
+    fn provider_block(self) -> String;
 }
 
-pub const BOTH: [Gen; 2] = [Gen::B, Gen::A];
-
-impl Gen {
-    pub fn api_version(self) -> &'static str {
+impl ApiVersionExt for ApiVersion {
+    fn protocol_version(self) -> &'static str {
         match self {
-            Gen::A => "2025-11-15-preview",
-            Gen::B => "v1",
+            ApiVersion::Preview => "v1",
+            ApiVersion::V1 => "1.0.0",
         }
     }
-    /// A protocol version this generation accepts.
-    pub fn protocol_version(self) -> &'static str {
-        match self {
-            Gen::A => "v1",
-            Gen::B => "1.0.0",
-        }
-    }
-    /// The provider block selecting this generation (endpoint and credentials come from the
-    /// environment the workspace sets).
-    pub fn provider_block(self) -> String {
+    fn provider_block(self) -> String {
         format!(
             "provider \"azureai\" {{\n  api_version = \"{}\"\n}}\n",
-            self.api_version()
+            self.as_str()
         )
     }
 }
@@ -142,14 +137,19 @@ pub fn call_api(
 }
 
 /// Creates a version out of band in `api`'s own spelling and returns its version number.
-pub fn create_version_out_of_band(emu: &Emulator, api: Gen, agent: &str, image: &str) -> String {
+pub fn create_version_out_of_band(
+    emu: &Emulator,
+    api: ApiVersion,
+    agent: &str,
+    image: &str,
+) -> String {
     create_version_out_of_band_with(emu, api, agent, image, true)
 }
 
 /// Like [`create_version_out_of_band`]; `with_env` adds an environment variable.
 pub fn create_version_out_of_band_with(
     emu: &Emulator,
-    api: Gen,
+    api: ApiVersion,
     agent: &str,
     image: &str,
     with_env: bool,
@@ -160,11 +160,11 @@ pub fn create_version_out_of_band_with(
         definition["environment_variables"] = json!({"MODEL": "gpt-5-mini"});
     }
     match api {
-        Gen::A => {
+        ApiVersion::Preview => {
             definition["image"] = json!(image);
             definition["container_protocol_versions"] = protocols;
         }
-        Gen::B => {
+        ApiVersion::V1 => {
             definition["container_configuration"] = json!({"image": image});
             definition["protocol_versions"] = protocols;
         }
@@ -173,7 +173,7 @@ pub fn create_version_out_of_band_with(
     let (status, v) = call_api(
         emu,
         "POST",
-        &format!("/agents/{agent}/versions?api-version={}", api.api_version()),
+        &format!("/agents/{agent}/versions?api-version={}", api.as_str()),
         Some(body),
     );
     assert_eq!(status, 200, "create version: {v}");
@@ -191,7 +191,7 @@ pub fn delete_version_out_of_band(emu: &Emulator, agent: &str, version: &str) {
     assert_eq!(status, 200, "delete version: {v}");
 }
 
-/// Waits until the emulator reports `status` for a version (Gen B provisioning).
+/// Waits until the emulator reports `status` for a version (`v1` provisioning).
 pub fn wait_status(emu: &Emulator, agent: &str, version: &str, status: &str) {
     for _ in 0..100 {
         let (_, v) = call_api(

@@ -4,7 +4,7 @@
 //! fields) and per API version (plan time, once the provider is configured).
 
 use crate::domain::rules::{self, Field, ProtocolEntry, ToolEntry};
-use crate::domain::{Generation, quantity};
+use crate::domain::{ApiVersion, quantity};
 use crate::framework::{AttrPath, Diagnostics, Value};
 
 fn str_field(v: &Value) -> Field<&str> {
@@ -91,18 +91,18 @@ fn cpu_memory_pairing(config: &Value, d: &mut Diagnostics) {
 }
 
 /// Rules that depend on the API version the provider is configured with (plan time).
-pub fn generation_checks(config: &Value, generation: Generation) -> Diagnostics {
+pub fn api_version_rules(config: &Value, api_version: ApiVersion) -> Diagnostics {
     let mut d = Diagnostics::new();
     if let Some(blocks) = config.get("container_protocol_version").as_elements() {
         rules::protocols(
             &protocol_entries(blocks),
-            Some(generation),
+            Some(api_version),
             &AttrPath::root("container_protocol_version"),
             &mut d,
         );
     }
     if let Some(blocks) = config.get("tool").as_elements() {
-        rules::tools_allowed(blocks.len(), generation, &AttrPath::root("tool"), &mut d);
+        rules::tools_allowed(blocks.len(), api_version, &AttrPath::root("tool"), &mut d);
     }
     d
 }

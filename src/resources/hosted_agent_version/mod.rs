@@ -29,11 +29,10 @@ mod checks;
 pub mod model;
 mod upgrade;
 
-use self::checks::{generation_checks, resource_rules};
+use self::checks::{api_version_rules, resource_rules};
 use self::model::{request_from_plan, state_from_version, status_str};
 use super::shared::{api_errors, interruptible};
 use crate::agents::{AgentVersion, Error, ErrorKind, VersionStatus, new_creation_token};
-use crate::domain::Generation;
 use crate::domain::quantity::{
     Cpu, DEFAULT_CPU, DEFAULT_MEMORY, LIMITS, Memory, cpu_equivalent, memory_equivalent,
 };
@@ -212,14 +211,6 @@ impl HostedAgentVersion {
     }
 }
 
-fn version_label(state: &Value) -> String {
-    format!(
-        "{}/{}",
-        state.get("agent_name").as_str().unwrap_or("?"),
-        state.get("version").as_str().unwrap_or("?")
-    )
-}
-
 #[async_trait]
 impl Resource for HostedAgentVersion {
     fn type_name(&self) -> &'static str {
@@ -240,7 +231,7 @@ impl Resource for HostedAgentVersion {
     async fn modify_plan(&self, _ctx: &Ctx, req: &PlanRequest, resp: &mut PlanResponse) {
         let mut diags = resource_rules(&req.config).errors();
         if let Some(c) = self.handle.get() {
-            diags.extend(generation_checks(&req.config, c.generation));
+            diags.extend(api_version_rules(&req.config, c.api_version()));
         }
         resp.diagnostics.extend_unique(diags);
         if resp.diagnostics.has_errors() {
@@ -324,7 +315,11 @@ impl Resource for HostedAgentVersion {
                 "Hosted agent version not found",
                 format!("Agent {agent:?} has no version {version:?} in this project. List versions with the azureai_hosted_agent_versions data source; the import id is <agent_name>/<version>, e.g. \"my-agent/3\"."),
             ),
-            Err(e) => resp.diagnostics.push(api_errors::diagnostic(&format!("read hosted agent version {agent}/{version}"), &e)),
+            Err(e) => resp.diagnostics.push(api_errors::diagnostic(
+                "Failed to read hosted agent version",
+                &format!("read version {version} of agent {agent:?}"),
+                &e,
+            )),
         }
         resp
     }
@@ -365,10 +360,7 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
                         in_flight.resolved();
                     }
                     // Unknown: the entry stays, so the next plan names the version if one exists.
-                    None => resp.diagnostics.push(api_errors::diagnostic(
-                        &format!("create a version of hosted agent {agent}"),
-                        &e,
-                    )),
+                    None => resp.diagnostics.push(create_failed(&agent, &e)),
                 }
                 return resp;
             }
@@ -376,10 +368,7 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
                 if e.made_nothing() {
                     in_flight.resolved();
                 }
-                resp.diagnostics.push(api_errors::diagnostic(
-                    &format!("create a version of hosted agent {agent}"),
-                    &e,
-                ));
+                resp.diagnostics.push(create_failed(&agent, &e));
                 return resp;
             }
         };
@@ -388,6 +377,21 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
     // The version goes back to Terraform with this answer, whatever the wait found.
     in_flight.resolved();
     resp
+}
+
+/// A create the service refused or that failed without making a version; a refusal of one
+/// argument's value is underlined at that argument.
+fn create_failed(agent: &str, e: &Error) -> Diagnostic {
+    let mut d = api_errors::diagnostic_at(
+        "Failed to create hosted agent version",
+        &format!("create a version of agent {agent:?}"),
+        e,
+        Some(&model::param_paths()),
+    );
+    if e.kind == ErrorKind::Cancelled {
+        d.detail.push_str(" If the interrupted create reached the service, the next plan names the version it made, with how to import or delete it.");
+    }
+    d
 }
 
 /// After Stop interrupted a create: the version it made, if a short lookup finds one.
@@ -418,7 +422,7 @@ async fn wait_until_active(
     // From here on the version exists: every return carries its state.
     resp.private = Private::now().encode();
     resp.new_state = state_from_version(&version, Some(planned));
-    if c.generation == Generation::A {
+    if !c.api_version().has_version_status() {
         return resp;
     }
     let mut current = version;
@@ -481,8 +485,9 @@ async fn wait_until_active(
             }
             Err(e) => {
                 resp.diagnostics.push(api_errors::diagnostic(
+                    "Failed to read hosted agent version",
                     &format!(
-                        "read the status of hosted agent version {agent}/{}",
+                        "read the status of version {} of agent {agent:?}",
                         current.version
                     ),
                     &e,
@@ -598,7 +603,8 @@ async fn read(ctx: &Ctx, c: &Configured, req: ReadRequest) -> ReadResponse {
                 resp.new_state = Value::Null;
             }
             Err(e) => resp.diagnostics.push(api_errors::diagnostic(
-                &format!("read hosted agent version {}", version_label(&current)),
+                "Failed to read hosted agent version",
+                &format!("read version {version} of agent {agent:?}"),
                 &e,
             )),
         }
@@ -641,7 +647,8 @@ async fn delete(ctx: &Ctx, c: &Configured, prior: Value) -> ApplyResponse {
         }
         Err(e) => {
             resp.diagnostics.push(api_errors::diagnostic(
-                &format!("delete hosted agent version {agent}/{version}"),
+                "Failed to delete hosted agent version",
+                &format!("delete version {version} of agent {agent:?}"),
                 &e,
             ));
             resp.new_state = prior;

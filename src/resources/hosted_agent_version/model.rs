@@ -15,6 +15,35 @@ use crate::agents::{
 };
 use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY};
 use crate::framework::Value;
+use crate::resources::shared::api_errors::ParamPaths;
+
+/// The request fields a service error may blame, and the arguments they come from (for
+/// [`ParamPaths`]): both API versions' spellings.
+pub const PARAM_FIELDS: &[(&str, &str)] = &[
+    ("agent_name", "agent_name"),
+    ("name", "agent_name"),
+    ("description", "description"),
+    ("metadata", "metadata"),
+    ("definition.cpu", "cpu"),
+    ("definition.memory", "memory"),
+    ("definition.image", "image"),
+    ("definition.container_configuration.image", "image"),
+    ("definition.environment_variables", "environment_variables"),
+    ("definition.protocol_versions", "container_protocol_version"),
+    (
+        "definition.container_protocol_versions",
+        "container_protocol_version",
+    ),
+    ("definition.tools", "tool"),
+];
+
+/// Where a service error's `param` points in this resource's arguments.
+pub fn param_paths() -> ParamPaths {
+    ParamPaths {
+        fields: PARAM_FIELDS,
+        schema: &SCHEMA.block,
+    }
+}
 
 /// The id of a version in Terraform: `<agent_name>/<version>` (also the import id).
 pub fn version_id(v: &AgentVersion) -> String {
@@ -453,6 +482,25 @@ mod tests {
             &Value::string("2Gi"),
             &Value::string("4Gi")
         ));
+    }
+
+    #[test]
+    fn service_params_point_at_arguments() {
+        let p = param_paths();
+        let path = |s: &str| p.path(s).map(|p| p.to_string()).unwrap_or_default();
+        assert_eq!(path("definition.container_configuration.image"), "image");
+        assert_eq!(path("definition.image"), "image");
+        assert_eq!(
+            path("definition.environment_variables.FOUNDRY_X"),
+            "environment_variables[\"FOUNDRY_X\"]"
+        );
+        assert_eq!(
+            path("definition.container_protocol_versions[0].version"),
+            "container_protocol_version[0].version"
+        );
+        assert_eq!(path("definition.tools[2].type"), "tool[2].type");
+        assert_eq!(path("metadata.team"), "metadata[\"team\"]");
+        assert_eq!(p.path("definition.kind"), None);
     }
 
     #[test]

@@ -1,17 +1,25 @@
-//! The two generations of the agents API, selected by the `api-version` query parameter.
+//! The two versions of the agents API the provider speaks, as the provider's `api_version`
+//! argument selects them (docs/agents-api.md, "Two API versions").
+//!
+//! One type for the whole crate: the provider block parses it, the client sends it as the
+//! `api-version` query parameter and spells definitions for it, and the rules check a
+//! configuration against it. (The emulator keeps its own enum on purpose: it shares no
+//! behaviour with the client.)
 
 use std::fmt;
 use std::str::FromStr;
 
-/// Which generation of the agents API the client speaks (see agents-api.md §1).
+/// Which version of the agents API the provider speaks.
 ///
-/// The generation decides the wire spelling of the hosted definition when *writing*; reading
-/// accepts both spellings regardless (§7.3).
+/// It decides the wire spelling of the hosted definition when *writing*; reading accepts both
+/// spellings regardless.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum ApiVersion {
-    /// Gen A, `2025-11-15-preview`: top-level `image`, `container_protocol_versions`.
+    /// `2025-11-15-preview`: top-level `image`, `container_protocol_versions`, `tools`, protocol
+    /// versions like `v1`, no version status.
     Preview,
-    /// Gen B, `v1`: `container_configuration.image`, `protocol_versions`, version `status`.
+    /// `v1` (the default): `container_configuration.image`, `protocol_versions`, semantic
+    /// protocol versions, a version `status` with provisioning.
     #[default]
     V1,
 }
@@ -28,7 +36,7 @@ impl ApiVersion {
         }
     }
 
-    /// Whether this generation reports a version `status` (Gen B only).
+    /// Whether this API version reports a version `status` (`v1` only).
     pub fn has_version_status(self) -> bool {
         matches!(self, ApiVersion::V1)
     }
