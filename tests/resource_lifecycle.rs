@@ -1,20 +1,26 @@
 //! `azureai_hosted_agent_version` through the real Terraform CLI against the emulator, for both
-//! Terraform versions and both API generations: apply makes exactly the configured version,
-//! the next plan is empty (also with `2048Mi` / `1.0` spellings), an image change replaces it,
-//! a version deleted out of band is planned for creation, destroy removes it.
+//! Terraform versions and both API versions: apply makes exactly the configured version, the
+//! next plan is empty (also with `2048Mi` / `1.0` spellings), every value reads back the same
+//! after an import, `force_delete` alone updates in place without calling the service, an
+//! image change replaces the version, a version deleted out of band is planned for creation,
+//! destroy removes it.
 
 mod resource_support;
 mod support;
 
 use resource_support::{
-    ApiVersion, ApiVersionExt, FAST, delete_version_out_of_band, image_of, live_versions, writes,
+    ApiVersion, ApiVersionExt, delete_version_out_of_band, image_of, live_versions,
 };
 use serde_json::json;
-use support::{Emulator, TerraformBin, Workspace, terraform_1_0_3, terraform_on_path};
+use support::Scenario;
+
+const ADDR: &str = "azureai_hosted_agent_version.bot";
+const IMAGE: &str = "contosoacr.azurecr.io/orders-bot:2026.01.01";
+const IMAGE_2: &str = "contosoacr.azurecr.io/orders-bot:2026.01.02";
 
 fn config(api: ApiVersion, image: &str) -> String {
     format!(
-        r#"{provider}
+        r#"
 resource "azureai_hosted_agent_version" "bot" {{
   agent_name  = "orders-bot"
   image       = "{image}"
@@ -33,33 +39,47 @@ resource "azureai_hosted_agent_version" "bot" {{
     version  = "{pv}"
   }}
 }}
-
-output "id" {{
-  value = azureai_hosted_agent_version.bot.id
-}}
 "#,
-        provider = api.provider_block(),
         pv = api.protocol_version()
     )
 }
 
-fn lifecycle(tf: &TerraformBin, api: ApiVersion) {
-    let emu = Emulator::start(FAST);
-    let ws = Workspace::builder(tf).emulator(&emu).build();
-    let ctx = format!("{} / api_version {}", ws.describe(), api.as_str());
-    ws.write_main_tf(&config(api, "contosoacr.azurecr.io/orders-bot:2026.01.01"));
-    ws.init();
+fn lifecycle(tf: &support::TerraformBin, api: ApiVersion) {
+    let c = |image| config(api, image);
+    Scenario::new(tf, api)
+        .apply(&c(IMAGE))
+        .check(|s| stored_exactly_as_configured(s, api))
+        .plan_empty(
+            &c(IMAGE)
+                .replace("\"2048Mi\"", "\"2Gi\"")
+                .replace("\"1.0\"", "\"1000m\""),
+        )
+        .import_verify(ADDR, &[])
+        .apply(&c(IMAGE).replace("  image ", "  force_delete = true\n  image "))
+        .expect_update_in_place(ADDR)
+        .expect_no_writes()
+        .apply(&c(IMAGE_2))
+        .expect_replace(ADDR)
+        .check(|s| assert_eq!(image_of(&only_version(s).1), IMAGE_2, "{}", s.context()))
+        .check(|s| delete_version_out_of_band(&s.emu, "orders-bot", &only_version(s).0))
+        .apply(&c(IMAGE_2))
+        .expect_create(ADDR)
+        .destroy();
+}
 
-    // Apply: exactly one version, with exactly the configured definition.
-    ws.apply();
-    let versions = live_versions(&emu, "orders-bot");
-    assert_eq!(versions.len(), 1, "{ctx}: {versions:?}");
-    let (number, stored) = &versions[0];
-    assert_eq!(
-        image_of(stored),
-        "contosoacr.azurecr.io/orders-bot:2026.01.01",
-        "{ctx}"
-    );
+/// The one live version of the agent (number, stored object): a replacement deletes the old.
+fn only_version(s: &Scenario) -> (String, serde_json::Value) {
+    let mut versions = live_versions(&s.emu, "orders-bot");
+    assert_eq!(versions.len(), 1, "{}: {versions:?}", s.context());
+    versions.remove(0)
+}
+
+/// Exactly one version, with exactly the configured definition, spelled as written; the state
+/// hides the creation token and holds the service's computed values.
+fn stored_exactly_as_configured(s: &Scenario, api: ApiVersion) {
+    let ctx = s.context();
+    let (number, stored) = &only_version(s);
+    assert_eq!(image_of(stored), IMAGE, "{ctx}");
     let def = &stored["definition"];
     assert_eq!(def["cpu"], "1.0", "{ctx}: sent as written");
     assert_eq!(def["memory"], "2048Mi", "{ctx}");
@@ -84,7 +104,7 @@ fn lifecycle(tf: &TerraformBin, api: ApiVersion) {
         .unwrap_or_default();
     assert_eq!(token.len(), 32, "{ctx}: creation token stored: {stored}");
 
-    let values = ws.resource_values("azureai_hosted_agent_version.bot");
+    let values = s.values(ADDR);
     assert_eq!(values["id"], format!("orders-bot/{number}"), "{ctx}");
     assert_eq!(values["status"], "active", "{ctx}");
     assert_eq!(values["memory"], "2048Mi", "{ctx}");
@@ -98,111 +118,19 @@ fn lifecycle(tf: &TerraformBin, api: ApiVersion) {
             .as_str()
             .unwrap_or_default()
             .ends_with('Z'),
-        "{ctx}: {values}"
+        "{ctx}: {values:?}"
     );
     if api == ApiVersion::V1 {
         assert!(
             values["instance_identity_principal_id"]
                 .as_str()
                 .is_some_and(|s| !s.is_empty()),
-            "{ctx}: {values}"
+            "{ctx}: {values:?}"
         );
     }
-
-    // Second plan: empty, with no write to the service.
-    let before = writes(&emu);
-    let plan = ws.plan();
-    assert!(
-        !plan.has_changes,
-        "{ctx}: second plan not empty:\n{}",
-        plan.output
-    );
-    assert_eq!(writes(&emu), before, "{ctx}: plan wrote");
-
-    // Equivalent spellings of the same amounts: still nothing to do.
-    ws.write_main_tf(
-        &config(api, "contosoacr.azurecr.io/orders-bot:2026.01.01")
-            .replace("\"2048Mi\"", "\"2Gi\"")
-            .replace("\"1.0\"", "\"1000m\""),
-    );
-    let plan = ws.plan();
-    assert!(
-        !plan.has_changes,
-        "{ctx}: 2Gi vs 2048Mi planned a change:\n{}",
-        plan.output
-    );
-
-    // force_delete only: an in-place update that calls nothing.
-    ws.write_main_tf(
-        &config(api, "contosoacr.azurecr.io/orders-bot:2026.01.01")
-            .replace("  image ", "  force_delete = true\n  image "),
-    );
-    let plan = ws.plan();
-    assert!(plan.has_changes, "{ctx}");
-    plan.output.assert_contains("1 to change, 0 to destroy");
-    let before = writes(&emu);
-    ws.apply();
-    assert_eq!(
-        writes(&emu),
-        before,
-        "{ctx}: force_delete change called the service"
-    );
-
-    // New image: replace (a new version, the old one deleted).
-    ws.write_main_tf(&config(api, "contosoacr.azurecr.io/orders-bot:2026.01.02"));
-    let plan = ws.plan();
-    assert!(plan.has_changes, "{ctx}");
-    plan.output.assert_contains("must be replaced");
-    ws.apply();
-    let versions = live_versions(&emu, "orders-bot");
-    assert_eq!(
-        versions.len(),
-        1,
-        "{ctx}: old version not deleted: {versions:?}"
-    );
-    assert_ne!(&versions[0].0, number, "{ctx}: a new version number");
-    assert_eq!(
-        image_of(&versions[0].1),
-        "contosoacr.azurecr.io/orders-bot:2026.01.02",
-        "{ctx}"
-    );
-    assert!(!ws.plan().has_changes, "{ctx}");
-
-    // Deleted behind Terraform's back: the plan recreates it.
-    delete_version_out_of_band(&emu, "orders-bot", &versions[0].0);
-    let plan = ws.plan();
-    assert!(plan.has_changes, "{ctx}");
-    plan.output.assert_contains("will be created");
-    ws.apply();
-    assert_eq!(live_versions(&emu, "orders-bot").len(), 1, "{ctx}");
-
-    // Destroy removes it.
-    ws.destroy();
-    assert!(
-        live_versions(&emu, "orders-bot").is_empty(),
-        "{ctx}: {}",
-        emu.state()
-    );
 }
 
-// One test per Terraform version and generation, so they run side by side (Terraform spends
+// One test per Terraform version and API version, so they run side by side (Terraform spends
 // much of each command waiting on plugin start-up).
-#[test]
-fn lifecycle_v1_terraform_on_path() {
-    lifecycle(&terraform_on_path(), ApiVersion::V1);
-}
-
-#[test]
-fn lifecycle_v1_terraform_1_0_3() {
-    lifecycle(&terraform_1_0_3(), ApiVersion::V1);
-}
-
-#[test]
-fn lifecycle_preview_terraform_on_path() {
-    lifecycle(&terraform_on_path(), ApiVersion::Preview);
-}
-
-#[test]
-fn lifecycle_preview_terraform_1_0_3() {
-    lifecycle(&terraform_1_0_3(), ApiVersion::Preview);
-}
+both_terraform_versions!(lifecycle_v1, |tf| lifecycle(tf, ApiVersion::V1));
+both_terraform_versions!(lifecycle_preview, |tf| lifecycle(tf, ApiVersion::Preview));

@@ -1,13 +1,13 @@
-//! `tool` blocks (API generation A, `2025-11-15-preview`) through the real Terraform CLI: the
-//! service stores exactly the configured tools, the next plan is empty, and a re-import of the
-//! version plans empty too.
+//! `tool` blocks (the preview API, `2025-11-15-preview`) through the real Terraform CLI: the
+//! service stores exactly the configured tools, the next plan is empty, a re-import of the
+//! version reads every value back the same, and `v1` refuses tool blocks at plan.
 
 mod resource_support;
 mod support;
 
-use resource_support::{ApiVersion, ApiVersionExt, FAST, live_versions};
+use resource_support::{ApiVersion, ApiVersionExt, live_versions};
 use serde_json::json;
-use support::{Emulator, TerraformBin, Workspace, terraform_binaries};
+use support::{Scenario, TerraformBin, terraform_binaries};
 
 const CONFIG: &str = r#"
 resource "azureai_hosted_agent_version" "tools" {
@@ -43,20 +43,23 @@ resource "azureai_hosted_agent_version" "tools" {
 }
 "#;
 
-fn tools_round_trip(tf: &TerraformBin) {
-    let api = ApiVersion::Preview;
-    let emu = Emulator::start(FAST);
-    let ws = Workspace::builder(tf).emulator(&emu).build();
-    let ctx = ws.describe();
-    ws.write_main_tf(&format!("{}{CONFIG}", api.provider_block()));
-    ws.init();
-    ws.apply();
+const ADDR: &str = "azureai_hosted_agent_version.tools";
 
-    let versions = live_versions(&emu, "tool-bot");
-    assert_eq!(versions.len(), 1, "{ctx}");
-    let (number, stored) = &versions[0];
+fn tools_round_trip(tf: &TerraformBin) {
+    Scenario::new(tf, ApiVersion::Preview)
+        .apply(CONFIG)
+        .check(stored_exactly_as_configured)
+        .import_verify(ADDR, &[])
+        .check(refused_under_v1)
+        .config(CONFIG)
+        .destroy();
+}
+
+fn stored_exactly_as_configured(s: &Scenario) {
+    let versions = live_versions(&s.emu, "tool-bot");
+    assert_eq!(versions.len(), 1, "{}", s.context());
     assert_eq!(
-        stored["definition"]["tools"],
+        versions[0].1["definition"]["tools"],
         json!([
             {"type": "code_interpreter"},
             {"type": "file_search", "vector_store_ids": ["vs_1", "vs_2"], "max_num_results": 10},
@@ -64,37 +67,17 @@ fn tools_round_trip(tf: &TerraformBin) {
              "allowed_tools": ["search_issues", "get_issue"], "require_approval": "never",
              "project_connection_id": "gh-conn", "headers": {"X-Team": "ops"}}
         ]),
-        "{ctx}"
+        "{}",
+        s.context()
     );
-    let plan = ws.plan();
-    assert!(
-        !plan.has_changes,
-        "{ctx}: plan after apply not empty:\n{}",
-        plan.output
-    );
+}
 
-    // Forget and re-import: every tool field is read back.
-    ws.run(&["state", "rm", "azureai_hosted_agent_version.tools"])
-        .assert_success();
-    ws.import(
-        "azureai_hosted_agent_version.tools",
-        &format!("tool-bot/{number}"),
-    );
-    let plan = ws.plan();
-    assert!(
-        !plan.has_changes,
-        "{ctx}: plan after import not empty:\n{}",
-        plan.output
-    );
-
-    // The same configuration under api_version v1 is refused at plan, naming the tool block.
-    ws.write_main_tf(&format!("{}{CONFIG}", ApiVersion::V1.provider_block()));
-    let out = ws.run(&["plan", "-input=false"]);
-    assert_ne!(out.code(), 0, "{ctx}");
+/// The same configuration under api_version v1 is refused at plan, naming the tool block.
+fn refused_under_v1(s: &Scenario) {
+    s.ws.write_main_tf(&format!("{}{CONFIG}", ApiVersion::V1.provider_block()));
+    let out = s.ws.run(&["plan", "-input=false"]);
+    assert_ne!(out.code(), 0, "{}", s.context());
     out.assert_contains("Tool blocks need the preview API");
-    ws.write_main_tf(&format!("{}{CONFIG}", api.provider_block()));
-    ws.destroy();
-    assert!(live_versions(&emu, "tool-bot").is_empty(), "{ctx}");
 }
 
 #[test]

@@ -9,46 +9,16 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{Emulator, TerraformBin, Workspace};
+use crate::support::Emulator;
 
-/// Emulator arguments for fast, deterministic tests: provisioning takes 100 ms.
-pub const FAST: &[&str] = &["--provision-delay-ms", "100"];
+#[allow(unused_imports)] // each test binary uses a different subset
+pub use crate::support::{ApiVersionExt, scenario::FAST};
 
 /// The API version a test runs against: the provider's own type.
 pub use azureai::agents::ApiVersion;
 
 /// Both API versions, `v1` first.
 pub const BOTH: [ApiVersion; 2] = ApiVersion::ALL;
-
-/// What a test needs to write configurations for an API version.
-pub trait ApiVersionExt {
-    /// A protocol version this API version accepts.
-    fn protocol_version(self) -> &'static str;
-    /// The provider block selecting this API version (endpoint and credentials come from the
-    /// environment the workspace sets).
-    fn provider_block(self) -> String;
-}
-
-impl ApiVersionExt for ApiVersion {
-    fn protocol_version(self) -> &'static str {
-        match self {
-            ApiVersion::Preview => "v1",
-            ApiVersion::V1 => "1.0.0",
-        }
-    }
-    fn provider_block(self) -> String {
-        format!(
-            "provider \"azureai\" {{\n  api_version = \"{}\"\n}}\n",
-            self.as_str()
-        )
-    }
-}
-
-/// A workspace wired to `emu`, initialised.
-pub fn workspace(tf: &TerraformBin, emu: &Emulator) -> Workspace {
-    let ws = Workspace::builder(tf).emulator(emu).build();
-    ws
-}
 
 /// Successful state-changing agents API calls the emulator has served.
 pub fn writes(emu: &Emulator) -> u64 {

@@ -16,6 +16,9 @@
 //! }
 //! ```
 //!
+//! A scenario (apply, empty plan, import and compare, replace, destroy) is written with the
+//! step runner in [`scenario`], which does the workspace set-up and the checks after each step.
+//!
 //! Design notes (why it looks like this):
 //! - Plain `std::process` and blocking calls: tests stay simple and need no runtime. Every
 //!   Terraform run has a timeout, so a hung provider fails the test instead of hanging CI.
@@ -29,8 +32,11 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 mod process;
+pub mod scenario;
 
 pub use process::{EmulatorProcess, first_stdout_line};
+#[allow(unused_imports)] // each test binary uses a different subset
+pub use scenario::{ApiVersionExt, Scenario};
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -52,8 +58,6 @@ pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// How long one Terraform command may run before the test fails.
 pub const TERRAFORM_TIMEOUT: Duration = Duration::from_secs(180);
-/// How long a child process may take to print its first line (endpoint / reattach JSON).
-
 /// `terraform { required_providers { … } }` for the provider, to prepend to test configs.
 pub const REQUIRED_PROVIDERS: &str = r#"terraform {
   required_providers {
