@@ -94,7 +94,6 @@ fn not_found() -> Reply {
 async fn fresh_404s_are_waited_out_and_later_ones_drop_the_resource() {
     let mock = Mock::start(
         vec![
-            not_found(), // creation-token lookup: the agent does not exist yet
             Reply::Json(200, version_json("creating")), // POST
             not_found(), // first poll: not readable yet
             Reply::Json(200, version_json("active")), // second poll
