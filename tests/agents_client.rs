@@ -569,8 +569,10 @@ async fn malformed_success_bodies_are_decode_errors() {
     }
 }
 
+/// Nothing listens, and nothing ever answered: a configuration problem naming the endpoint,
+/// once the retries (here 2) or `UNREACHABLE_RETRY_WINDOW` run out.
 #[tokio::test]
-async fn connection_refused_is_a_transport_error_after_retries() {
+async fn connection_refused_by_an_endpoint_that_never_answered_is_a_config_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
@@ -589,7 +591,13 @@ async fn connection_refused_is_a_transport_error_after_retries() {
         .get_agent("bot", soon())
         .await
         .unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Transport, "{err}");
+    assert_eq!(err.kind, ErrorKind::Config, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("project endpoint 127.0.0.1:{port} refused")),
+        "{text}"
+    );
+    assert!(text.contains("retried for"), "{text}");
 }
 
 #[tokio::test]

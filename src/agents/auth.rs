@@ -152,9 +152,11 @@ impl HttpClient for TokenTransport {
                 let Some(since) = connect::note_unreachable(&endpoint) else {
                     return Err(err);
                 };
-                let delay = backoff.delay(retry, None);
-                if tokio::time::Instant::now() + delay < since + UNREACHABLE_RETRY_WINDOW {
-                    tokio::time::sleep(delay).await;
+                // The last attempt is at the end of the window.
+                let left = (since + UNREACHABLE_RETRY_WINDOW)
+                    .saturating_duration_since(tokio::time::Instant::now());
+                if !left.is_zero() {
+                    tokio::time::sleep(backoff.delay(retry, None).min(left)).await;
                     retry += 1;
                     continue;
                 }

@@ -527,17 +527,18 @@ impl Client {
                     if err.kind == ErrorKind::Timeout && Instant::now() >= deadline {
                         return Err(finish(last_retryable.unwrap_or(err), call));
                     }
-                    let delay = policy.delay(attempt, after);
+                    let mut delay = policy.delay(attempt, after);
                     let now = Instant::now();
-                    let out_of_time = attempt >= policy.max_retries || now + delay >= deadline;
-                    if let Some(u) = unreachable {
-                        // Never answered: stop at the end of its window (or sooner, with the
-                        // retries or the caller's time), naming the endpoint and the cause.
-                        if out_of_time || now + delay >= u.give_up_at() {
-                            return Err(finish(u.into_error(call.op), call));
+                    if let Some(u) = &unreachable {
+                        // Never answered: the last attempt is at the end of its window.
+                        let left = u.give_up_at().saturating_duration_since(now);
+                        if left.is_zero() {
+                            return Err(finish(unreachable_error(unreachable, err, call), call));
                         }
-                    } else if out_of_time {
-                        return Err(finish(err, call));
+                        delay = delay.min(left);
+                    }
+                    if attempt >= policy.max_retries || now + delay >= deadline {
+                        return Err(finish(unreachable_error(unreachable, err, call), call));
                     }
                     tokio::time::sleep(delay).await;
                     err
@@ -749,6 +750,15 @@ impl Client {
             });
         }
         Err(AttemptError::Fatal(err))
+    }
+}
+
+/// The error to report when retrying stops: for an endpoint that never answered, what kept it
+/// unreachable (naming the endpoint and the cause) rather than the last attempt's raw error.
+fn unreachable_error(unreachable: Option<Unreachable>, last: Error, call: &Call<'_>) -> Error {
+    match unreachable {
+        Some(u) => u.into_error(call.op),
+        None => last,
     }
 }
 

@@ -187,37 +187,39 @@ impl ConnectProblem {
 /// which the caller handles as before.
 pub fn classify(err: &(dyn std::error::Error + 'static)) -> Option<ConnectProblem> {
     let mut refused = false;
-    let mut current = Some(err);
-    while let Some(e) = current {
-        // `io::Error::source` skips the error it wraps (it returns that error's source), so an
-        // io::Error's payload is looked at explicitly: tokio-rustls reports handshake failures
-        // as `io::Error(InvalidData, rustls::Error)`.
-        let mut candidates: Vec<&(dyn std::error::Error + 'static)> = vec![e];
+    // `io::Error::source` skips the error it wraps (it returns that error's source), so an
+    // io::Error's payload is looked at explicitly, at any depth: hyper-rustls reports a failed
+    // handshake as `io::Error(Other, io::Error(InvalidData, rustls::Error))`.
+    let mut pending: Vec<&(dyn std::error::Error + 'static)> = vec![err];
+    let mut looked = 0;
+    while let Some(e) = pending.pop() {
+        looked += 1;
+        if looked > 64 {
+            break;
+        }
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls_problem(tls));
+        }
+        if let Some(r) = e.downcast_ref::<ResolveError>() {
+            let (host, detail) = (r.host.clone(), r.source.to_string());
+            return match r.kind {
+                ResolveKind::NoSuchHost => Some(ConnectProblem::NoSuchHost { host, detail }),
+                ResolveKind::Failed => Some(ConnectProblem::ResolutionFailed { host, detail }),
+                ResolveKind::Temporary => {
+                    Some(ConnectProblem::ResolverUnavailable { host, detail })
+                }
+                ResolveKind::Other => None,
+            };
+        }
+        if let Some(source) = e.source() {
+            pending.push(source);
+        }
         if let Some(io) = e.downcast_ref::<io::Error>() {
-            if io.kind() == io::ErrorKind::ConnectionRefused {
-                refused = true;
-            }
+            refused |= io.kind() == io::ErrorKind::ConnectionRefused;
             if let Some(inner) = io.get_ref() {
-                candidates.push(inner);
+                pending.push(inner);
             }
         }
-        for c in candidates {
-            if let Some(tls) = c.downcast_ref::<rustls::Error>() {
-                return Some(tls_problem(tls));
-            }
-            if let Some(r) = c.downcast_ref::<ResolveError>() {
-                let (host, detail) = (r.host.clone(), r.source.to_string());
-                return match r.kind {
-                    ResolveKind::NoSuchHost => Some(ConnectProblem::NoSuchHost { host, detail }),
-                    ResolveKind::Failed => Some(ConnectProblem::ResolutionFailed { host, detail }),
-                    ResolveKind::Temporary => {
-                        Some(ConnectProblem::ResolverUnavailable { host, detail })
-                    }
-                    ResolveKind::Other => None,
-                };
-            }
-        }
-        current = e.source();
     }
     refused.then_some(ConnectProblem::Refused)
 }
@@ -443,10 +445,11 @@ mod tests {
 
     #[test]
     fn rustls_errors_inside_io_errors_are_tls_problems() {
-        let cert = io::Error::new(
+        // As hyper-rustls reports it: an io::Error wrapping tokio-rustls' io::Error.
+        let cert = io::Error::other(io::Error::new(
             io::ErrorKind::InvalidData,
             rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
-        );
+        ));
         let got = classify(&Wrap(Box::new(cert))).unwrap();
         assert!(
             matches!(
