@@ -573,9 +573,10 @@ async fn malformed_success_bodies_are_decode_errors() {
 /// once the retries (here 2) or `UNREACHABLE_RETRY_WINDOW` run out.
 #[tokio::test]
 async fn connection_refused_by_an_endpoint_that_never_answered_is_a_config_error() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
+    // Bound but never listening: connections are refused, and no mock can take the port.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = reserved.local_addr().unwrap().port();
     let mut opts = ClientOptions::new(
         format!("http://127.0.0.1:{port}/api/projects/demo")
             .parse()

@@ -66,10 +66,10 @@ fn assert_names_tls(case: &str, err: &Error, elapsed: Duration, endpoint: &str) 
 async fn unreachable_token_endpoints_name_the_cause() {
     let tls = Emulator::start(&["--tls"]);
     let endpoint = format!("127.0.0.1:{}", tls.port());
-    let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Bound but never listening: connections are refused, and the port stays ours.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let closed = reserved.local_addr().unwrap().port();
     let assertion = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(assertion.path(), "header.payload.signature").unwrap();
     // SAFETY: the only test in this binary; nothing else reads the environment concurrently.

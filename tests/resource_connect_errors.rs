@@ -149,10 +149,11 @@ fn failed_attempts(out: &CmdOutput) -> usize {
 
 #[test]
 fn wrong_port_fails_within_the_retry_window() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // Bound but never listening: the port stays ours (no emulator started alongside can get
+    // it) and every connection to it is refused.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = reserved.local_addr().unwrap().port();
     let az = fake_az();
     let ws = cli_workspace(&format!("http://127.0.0.1:{port}/api/projects/p"), &az);
     let (out, elapsed) = apply_timed(&ws, &[]);

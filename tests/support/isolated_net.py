@@ -18,7 +18,6 @@ failed). Standard library only.
 """
 
 import ctypes
-import ctypes.util
 import fcntl
 import os
 import socket
@@ -52,7 +51,7 @@ def loopback_only_and_up():
 
 
 def bind_mount(source, target):
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc = ctypes.CDLL(None, use_errno=True)
     if libc.mount(source.encode(), target.encode(), None, MS_BIND, None) != 0:
         err = ctypes.get_errno()
         fail(f"cannot bind-mount {source} on {target}: {os.strerror(err)}")
