@@ -3,13 +3,15 @@
 //! A failure to connect is classified by walking its source chain for typed errors (never by
 //! matching reqwest's or hyper's message text): a [`rustls::Error`] means the TLS handshake
 //! failed, a [`ResolveError`] (from the client's own resolver, `transport.rs`) says how name
-//! resolution failed, an [`io::Error`] of kind `ConnectionRefused` means nothing listened.
+//! resolution failed, an [`io::Error`] of kind `ConnectionRefused` means nothing listened
+//! (`HostUnreachable` / `NetworkUnreachable`: no route). hyper-util's own connect error type
+//! is private; what it wraps (one of the above) is what is looked at.
 //!
 //! | problem | retried? |
 //! |---|---|
 //! | TLS handshake / certificate | never: the same certificate fails the same way |
 //! | host name does not exist (NXDOMAIN: `EAI_NONAME`, `EAI_NODATA`), or `EAI_FAIL` | never |
-//! | connection refused, resolver unreachable (`EAI_AGAIN`) | for [`UNREACHABLE_RETRY_WINDOW`] while the endpoint has never answered this process; with the normal budget once it has (a restart) |
+//! | connection refused, no route to the host, resolver unreachable (`EAI_AGAIN`) | for [`UNREACHABLE_RETRY_WINDOW`] while the endpoint has never answered this process; with the normal budget once it has (a restart) |
 //!
 //! `EAI_AGAIN` ("temporary failure in name resolution") is what glibc reports when no DNS
 //! server answered at all (no network, a resolver restarting, a VPN not connected yet) or
@@ -156,6 +158,8 @@ pub enum ConnectProblem {
     ResolverUnavailable { host: String, detail: String },
     /// Nothing accepted the TCP connection.
     Refused,
+    /// No route to the host or its network (`EHOSTUNREACH`, `ENETUNREACH`).
+    NoRoute { detail: String },
 }
 
 /// Why a certificate was rejected, for the advice that goes with it.
@@ -177,7 +181,9 @@ impl ConnectProblem {
     pub fn is_permanent(&self) -> bool {
         !matches!(
             self,
-            ConnectProblem::Refused | ConnectProblem::ResolverUnavailable { .. }
+            ConnectProblem::Refused
+                | ConnectProblem::NoRoute { .. }
+                | ConnectProblem::ResolverUnavailable { .. }
         )
     }
 }
@@ -187,6 +193,7 @@ impl ConnectProblem {
 /// which the caller handles as before.
 pub fn classify(err: &(dyn std::error::Error + 'static)) -> Option<ConnectProblem> {
     let mut refused = false;
+    let mut no_route: Option<String> = None;
     // `io::Error::source` skips the error it wraps (it returns that error's source), so an
     // io::Error's payload is looked at explicitly, at any depth: hyper-rustls reports a failed
     // handshake as `io::Error(Other, io::Error(InvalidData, rustls::Error))`.
@@ -215,13 +222,23 @@ pub fn classify(err: &(dyn std::error::Error + 'static)) -> Option<ConnectProble
             pending.push(source);
         }
         if let Some(io) = e.downcast_ref::<io::Error>() {
-            refused |= io.kind() == io::ErrorKind::ConnectionRefused;
+            match io.kind() {
+                io::ErrorKind::ConnectionRefused => refused = true,
+                io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
+                    no_route.get_or_insert_with(|| io.to_string());
+                }
+                _ => {}
+            }
             if let Some(inner) = io.get_ref() {
                 pending.push(inner);
             }
         }
     }
-    refused.then_some(ConnectProblem::Refused)
+    if refused {
+        Some(ConnectProblem::Refused)
+    } else {
+        no_route.map(|detail| ConnectProblem::NoRoute { detail })
+    }
 }
 
 fn tls_problem(e: &rustls::Error) -> ConnectProblem {
@@ -268,10 +285,13 @@ pub struct ConnectFailure {
 
 impl ConnectFailure {
     /// The error kind of the final error: configuration problems are `Config` (no advice to
-    /// run again), a resolver that did not answer is `Transport` (it may well answer soon).
+    /// run again); a resolver that did not answer, or a network without a route, is `Transport`
+    /// (a network problem that may well be gone soon).
     pub fn error_kind(&self) -> ErrorKind {
         match self.problem {
-            ConnectProblem::ResolverUnavailable { .. } => ErrorKind::Transport,
+            ConnectProblem::ResolverUnavailable { .. } | ConnectProblem::NoRoute { .. } => {
+                ErrorKind::Transport
+            }
             _ => ErrorKind::Config,
         }
     }
@@ -334,6 +354,11 @@ impl fmt::Display for ConnectFailure {
             ConnectProblem::ResolverUnavailable { host, detail } => write!(
                 f,
                 "cannot resolve the host name of {what} {ep}: no DNS server answered for {host:?} ({detail}){}. Check the network connection and DNS settings (a VPN or proxy may be needed).",
+                retried(self.retried_for)
+            ),
+            ConnectProblem::NoRoute { detail } => write!(
+                f,
+                "cannot reach {what} {ep}: no route to it ({detail}){}. Check the endpoint's address and the network connection (a VPN or proxy may be needed).",
                 retried(self.retried_for)
             ),
             ConnectProblem::Refused => write!(
@@ -441,6 +466,10 @@ mod tests {
             "reset",
         )));
         assert_eq!(classify(&reset), None);
+        let no_route = Wrap(Box::new(io::Error::from(io::ErrorKind::HostUnreachable)));
+        let p = classify(&no_route).unwrap();
+        assert!(matches!(p, ConnectProblem::NoRoute { .. }), "{p:?}");
+        assert!(!p.is_permanent());
     }
 
     #[test]
