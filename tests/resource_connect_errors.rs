@@ -1,7 +1,7 @@
 //! Endpoints that cannot work, from the user's side: `terraform apply` (Terraform from `PATH`)
 //! with the project endpoint on a port where nothing listens, behind a certificate this machine
-//! does not trust, or on a host name that does not exist, and with a token endpoint behind an
-//! untrusted certificate. Each apply must fail within its bound, with a message that names the
+//! does not trust, or on a host name that does not exist, and with a managed-identity token
+//! endpoint behind an untrusted certificate or where nothing listens. Each apply must fail within its bound, with a message that names the
 //! endpoint (`host:port`) and the cause, and without advice to run again:
 //!
 //! - certificate and unknown host: on the first attempt (one attempt in the provider's log);
@@ -300,4 +300,40 @@ fn unknown_host_fails_on_the_first_attempt() {
         elapsed < FIRST_ATTEMPT_BOUND,
         "took {elapsed:?}, bound {FIRST_ATTEMPT_BOUND:?}:\n{out}"
     );
+}
+
+#[test]
+fn refused_token_endpoint_fails_within_the_retry_window() {
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = reserved.local_addr().unwrap().port();
+    let ws = Workspace::builder(&terraform_on_path())
+        .env(
+            "AZURE_AI_PROJECT_ENDPOINT",
+            format!("http://127.0.0.1:{port}/api/projects/p"),
+        )
+        .env(
+            "IDENTITY_ENDPOINT",
+            format!("http://127.0.0.1:{port}/msi/token"),
+        )
+        .env("IDENTITY_HEADER", "emulator")
+        .build();
+    ws.write_main_tf(&format!(
+        "provider \"azureai\" {{\n  auth_method = \"managed_identity\"\n}}\n{RESOURCE}"
+    ));
+    ws.init();
+    let (out, elapsed) = apply_timed(&ws, &[]);
+    report("refused token endpoint", &out, elapsed);
+    let text = assert_failed_naming(
+        &out,
+        &[
+            "cannot acquire an access token",
+            &format!("token endpoint 127.0.0.1:{port} refused"),
+            "nothing is listening there",
+            "retried for",
+        ],
+    );
+    assert!(!text.contains("retry policy expired"), "{out}");
+    let bound = UNREACHABLE_RETRY_WINDOW + TERRAFORM_OVERHEAD;
+    assert!(elapsed < bound, "took {elapsed:?}, bound {bound:?}:\n{out}");
 }
