@@ -1,8 +1,9 @@
 //! Endpoints that cannot work, from the user's side: `terraform apply` (Terraform from `PATH`)
 //! with the project endpoint on a port where nothing listens, behind a certificate this machine
 //! does not trust, or on a host name that does not exist, and with a managed-identity token
-//! endpoint behind an untrusted certificate or where nothing listens. Each apply must fail within its bound, with a message that names the
-//! endpoint (`host:port`) and the cause, and without advice to run again:
+//! endpoint behind an untrusted certificate or where nothing listens. Each apply must fail
+//! within its bound, with a message that names the endpoint (`host:port`) and the cause, and
+//! without advice to run again:
 //!
 //! - certificate and unknown host: on the first attempt (one attempt in the provider's log);
 //! - refused connection: within `UNREACHABLE_RETRY_WINDOW` (15 s) of retries.
@@ -11,8 +12,9 @@
 //! --nocapture`). The bounds asserted add Terraform's own start-up (two provider processes,
 //! plan and apply) to the provider's: 15 s for one attempt, the window plus 15 s for refusals.
 //!
-//! All traffic stays on this machine. The project endpoint's token comes from a stand-in `az`
-//! (`auth_method = "azure_cli"`), so the failures under test are the project endpoint's. The
+//! All traffic stays on this machine. In the project-endpoint cases the token comes from a
+//! stand-in `az` (`auth_method = "azure_cli"`), so the failures under test are the project
+//! endpoint's. The
 //! unknown host is looked up inside a fresh network and mount namespace
 //! (`tests/support/isolated_net.py` under `unshare`), whose only interface is loopback and
 //! whose resolver, on 127.0.0.1, answers NXDOMAIN: the provider sees exactly the
