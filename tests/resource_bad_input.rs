@@ -15,6 +15,9 @@ struct Case {
     body: String,
     expect: String,
     attribute: String,
+    /// Text the diagnostic's detail must contain (`# detail:`), compared with whitespace
+    /// collapsed because Terraform wraps long lines.
+    detail: Option<String>,
     plan_stage: bool,
     api_version: String,
     own_provider: bool,
@@ -47,6 +50,7 @@ fn corpus() -> Vec<Case> {
             Case {
                 expect: need("expect"),
                 attribute: need("attribute"),
+                detail: header(&body, "detail").map(str::to_owned),
                 plan_stage: header(&body, "stage") == Some("plan"),
                 api_version: header(&body, "api_version").unwrap_or("v1").to_owned(),
                 own_provider: header(&body, "provider") == Some("own"),
@@ -55,6 +59,15 @@ fn corpus() -> Vec<Case> {
             }
         })
         .collect()
+}
+
+/// `text` with Terraform's box-drawing margin removed and every run of whitespace made one
+/// space.
+fn collapse(text: &str) -> String {
+    text.replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether the diagnostic underlines `attribute`: Terraform quotes the offending configuration
@@ -136,6 +149,12 @@ fn run_cases(tf: &TerraformBin, emu: &Emulator, cases: &[Case]) -> Vec<String> {
             Some("command succeeded".to_owned())
         } else if !text.contains(&case.expect) {
             Some(format!("no {:?} in the output", case.expect))
+        } else if let Some(d) = case
+            .detail
+            .as_deref()
+            .filter(|d| !collapse(&text).contains(&collapse(d)))
+        {
+            Some(format!("no {d:?} in the diagnostic's detail"))
         } else if !points_at(&text, &case.expect, &case.attribute) {
             Some(format!(
                 "the diagnostic does not point at {:?}",

@@ -122,25 +122,73 @@ impl Cpu {
     }
 }
 
+/// Spellings of memory amounts inside [`LIMITS`], for messages: the smallest whole number of
+/// GiB allowed, half a GiB more in `Gi`, and that again in `Mi` (`"1Gi"`, `"1.5Gi"`,
+/// `"1536Mi"` with today's table). Derived, so an example never falls outside the limits.
+pub fn memory_examples() -> [String; 3] {
+    let whole = LIMITS.memory_min_mib.div_ceil(1024) * 1024;
+    let half_more = whole + 512;
+    if half_more <= LIMITS.memory_max_mib {
+        [
+            Memory { mib: whole }.to_string(),
+            format!("{}.5Gi", whole / 1024),
+            format!("{half_more}Mi"),
+        ]
+    } else {
+        let (min, max) = (LIMITS.memory_min_mib, LIMITS.memory_max_mib);
+        [
+            Memory { mib: min }.to_string(),
+            Memory { mib: max }.to_string(),
+            format!("{min}Mi"),
+        ]
+    }
+}
+
 impl Memory {
     /// Parses `"2Gi"`, `"1.5Gi"`, `"512Mi"`: a decimal number with the unit `Gi` or `Mi`
     /// (what the az CLI accepts) that comes to a whole number of MiB.
     pub fn parse(s: &str) -> Result<Memory, String> {
         let fail = |why: &str| {
+            let [a, b, c] = memory_examples();
             Err(format!(
-                "{} is not a memory amount ({why}): use a number with the unit Gi or Mi, such as \"2Gi\", \"1.5Gi\" or \"512Mi\"",
+                "{} is not a memory amount ({why}): use a number with the unit Gi or Mi, such as \"{a}\", \"{b}\" or \"{c}\"",
                 quote(s)
             ))
         };
         if s.is_empty() || s.len() > MAX_LEN {
             return fail("empty or too long");
         }
+        // Near misses get told what to change, with the corrected spelling when it parses.
+        if s.contains(char::is_whitespace) {
+            let joined: String = s.split_whitespace().collect();
+            return match Memory::parse(&joined) {
+                Ok(_) => fail(&format!("remove the spaces: {}", quote(&joined))),
+                Err(_) => fail("remove the spaces"),
+            };
+        }
         let (number, mib_per_unit) = if let Some(n) = s.strip_suffix("Gi") {
             (n, 1024u64)
         } else if let Some(n) = s.strip_suffix("Mi") {
             (n, 1u64)
-        } else {
+        } else if let Some((n, unit)) = s
+            .len()
+            .checked_sub(2)
+            .filter(|&i| s.is_char_boundary(i))
+            .map(|i| s.split_at(i))
+            .filter(|(_, u)| u.eq_ignore_ascii_case("gi") || u.eq_ignore_ascii_case("mi"))
+        {
+            let fixed = format!("{n}{}i", unit[..1].to_ascii_uppercase());
+            return match Memory::parse(&fixed) {
+                Ok(_) => fail(&format!(
+                    "the unit is case-sensitive: write {}",
+                    quote(&fixed)
+                )),
+                Err(_) => fail("the unit is case-sensitive: Gi or Mi"),
+            };
+        } else if s.ends_with(|c: char| c.is_ascii_digit()) {
             return fail("missing unit Gi or Mi");
+        } else {
+            return fail("the unit must be Gi or Mi");
         };
         // Scale by 1000 so fractions like 1.5Gi or 0.25Gi stay exact, then require the result to
         // land on a whole MiB.
@@ -359,6 +407,48 @@ mod tests {
             Memory::parse("18014398509481984Gi").is_err(),
             "overflow after scaling"
         );
+    }
+
+    #[test]
+    fn memory_parse_errors_suggest_amounts_within_the_limits() {
+        let examples = memory_examples();
+        for e in &examples {
+            assert!(check_memory(e).is_ok(), "example {e} is outside the limits");
+        }
+        let err = Memory::parse("lots").unwrap_err();
+        for e in &examples {
+            assert!(err.contains(&format!("{e:?}")), "{e}: {err}");
+        }
+        assert!(!err.contains("512Mi"), "{err}");
+    }
+
+    #[test]
+    fn memory_near_misses_say_what_to_change() {
+        for (s, hint) in [
+            ("2gi", "the unit is case-sensitive: write \"2Gi\""),
+            ("2GI", "the unit is case-sensitive: write \"2Gi\""),
+            ("512mi", "the unit is case-sensitive: write \"512Mi\""),
+            ("2Gi ", "remove the spaces: \"2Gi\""),
+            (" 2Gi", "remove the spaces: \"2Gi\""),
+            ("2 Gi", "remove the spaces: \"2Gi\""),
+            ("x gi", "remove the spaces)"),
+            ("2", "missing unit Gi or Mi"),
+            ("2G", "the unit must be Gi or Mi"),
+            ("2GB", "the unit must be Gi or Mi"),
+        ] {
+            let err = Memory::parse(s).unwrap_err();
+            assert!(err.contains(hint), "{s:?}: {err}");
+            assert!(!err.contains("missing unit") || s == "2", "{s:?}: {err}");
+        }
+        assert!(
+            Memory::parse("2xi")
+                .unwrap_err()
+                .contains("must be Gi or Mi"),
+            "not a case problem"
+        );
+        // Multi-byte characters before the unit do not trip the case check.
+        assert!(Memory::parse("éi").is_err());
+        assert!(Memory::parse("2éGi").is_err());
     }
 
     #[test]
