@@ -172,7 +172,6 @@ async fn fresh_404s_are_waited_out_and_later_ones_drop_the_resource() {
     assert_eq!(
         methods,
         [
-            "GET /api/projects/demo/agents/bot/versions",
             "POST /api/projects/demo/agents/bot/versions",
             "GET /api/projects/demo/agents/bot/versions/1",
             "GET /api/projects/demo/agents/bot/versions/1",
@@ -182,13 +181,13 @@ async fn fresh_404s_are_waited_out_and_later_ones_drop_the_resource() {
             "GET /api/projects/demo/agents/bot/versions/1",
         ]
     );
-    let post = &mock.seen()[1];
+    let post = &mock.seen()[0];
     let body: serde_json::Value = serde_json::from_str(&post.body).unwrap();
     assert_eq!(
         body["metadata"]["terraform-creation-token"]
             .as_str()
             .map(str::len),
-        Some(64),
+        Some(32),
         "{body}"
     );
 }
