@@ -28,18 +28,23 @@
 //!   (only `https://ai.azure.com` is accepted by the agents API) and to an expiry.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod code;
 pub mod control;
 pub mod digest;
+pub mod endpoint;
 pub mod errors;
 pub mod faults;
 pub mod generation;
+pub mod hosted;
 pub mod lifecycle;
 pub mod render;
 pub mod server;
 pub mod stats;
 pub mod store;
+pub mod tiers;
 pub mod tls;
 pub mod validation;
 
