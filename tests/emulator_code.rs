@@ -320,6 +320,9 @@ async fn create_and_update_agents_from_code() {
     assert_eq!(status, 404);
 }
 
+/// Headers, parts, and the `param` the 400 names.
+type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<Part<'a>>, &'a str);
+
 #[tokio::test]
 async fn bad_uploads_are_refused_and_write_nothing() {
     let emu = Emulator::start(&["--provision-delay-ms", "0"]);
@@ -338,7 +341,7 @@ async fn bad_uploads_are_refused_and_write_nothing() {
     let folder_sha = sha256_hex(&folder_zip);
     let junk = b"PK\x03\x04 definitely not a zip".to_vec();
     let junk_sha = sha256_hex(&junk);
-    let cases: Vec<(Vec<(&str, &str)>, Vec<Part>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             vec![],
             vec![Part::metadata(&meta), Part::code(&zip)],

@@ -339,11 +339,31 @@ async fn a_version_receiving_traffic_cannot_be_deleted() {
             "{message}"
         );
     }
-    // A version at 0 % can go.
+    // A version at 0 % can go; its rule stays, and other parts of the endpoint can still be
+    // patched, but setting rules again must name existing versions.
     let (status, _) = emu
         .call(&t, "DELETE", "/agents/bot/versions/3", GEN_B, None)
         .await;
     assert_eq!(status, 200);
+    let (status, v) = patch(
+        &emu,
+        &t,
+        "bot",
+        json!({"agent_endpoint": {"authorization_schemes": [{"type": "Entra"}, {"type": "BotService"}]}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        patch(
+            &emu,
+            &t,
+            "bot",
+            routing(json!([rule("1", 90), rule("2", 10), rule("3", 0)]))
+        )
+        .await
+        .0,
+        400
+    );
     // Move the traffic first, then delete: the order the provider must follow.
     assert_eq!(
         patch(&emu, &t, "bot", routing(json!([rule("2", 100)])))

@@ -390,8 +390,17 @@ pub fn apply_agent_fields(
     let now = now_ms();
     if let Some(p) = fields.endpoint {
         let next = endpoint::patch(s.agent(name)?.agent_endpoint.as_ref(), &p);
+        // Only rules this request sets must name existing versions: a stored rule at 0 % may
+        // name a version deleted since, and patching the protocols must not trip over it.
+        let sets_rules = p.get("version_selector").is_some_and(|v| !v.is_null());
         if let Some(e) = &next {
-            endpoint::validate(e, name, |v| standing(s, name, v, now))?;
+            endpoint::validate(e, name, |v| {
+                if sets_rules {
+                    standing(s, name, v, now)
+                } else {
+                    VersionStanding::Usable
+                }
+            })?;
         }
         s.agents.get_mut(name).expect("checked").agent_endpoint = next;
         s.note("endpoint.changed", name, None);

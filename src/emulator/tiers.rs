@@ -68,9 +68,9 @@ fn decimal(value: &str) -> Option<Option<u64>> {
 }
 
 fn format_hundredths(h: u64) -> String {
-    if h % 100 == 0 {
+    if h.is_multiple_of(100) {
         format!("{}", h / 100)
-    } else if h % 10 == 0 {
+    } else if h.is_multiple_of(10) {
         format!("{}.{}", h / 100, (h % 100) / 10)
     } else {
         format!("{}.{:02}", h / 100, h % 100)
@@ -135,7 +135,7 @@ pub fn check_v1(cpu: &str, memory: &str, max_cpu_quarters: u32) -> Result<(), Ap
         ));
     };
     let cpu_is_tier = cpu_h.is_some_and(|h| {
-        h % 25 == 0 && (TIER_STEP_QUARTERS..=max_cpu_quarters).contains(&((h / 25) as u32))
+        h.is_multiple_of(25) && (TIER_STEP_QUARTERS..=max_cpu_quarters).contains(&((h / 25) as u32))
     });
     if !cpu_is_tier {
         return Err(not_a_tier(cpu, memory, "definition.cpu", max_cpu_quarters));
