@@ -57,7 +57,7 @@ async fn download(
 
 #[tokio::test]
 async fn upload_then_download_returns_the_same_bytes() {
-    let emu = Emulator::start(&["--provision-delay-ms", "0"]);
+    let (emu, _dir) = Emulator::start_with_state(&["--provision-delay-ms", "0"]);
     let t = emu.token().await;
     let first = agent_zip("v1");
     let (status, v) =
@@ -157,7 +157,7 @@ async fn upload_then_download_returns_the_same_bytes() {
 
 #[tokio::test]
 async fn identical_content_and_definition_return_the_existing_version() {
-    let emu = Emulator::start(&["--provision-delay-ms", "0"]);
+    let (emu, _dir) = Emulator::start_with_state(&["--provision-delay-ms", "0"]);
     let t = emu.token().await;
     let zip = agent_zip("same");
     let (_, first) = upload_version(&emu, &t, "dedupe", &code_metadata("python_3_13"), &zip).await;
@@ -204,7 +204,7 @@ async fn identical_content_and_definition_return_the_existing_version() {
 
 #[tokio::test]
 async fn create_and_update_agents_from_code() {
-    let emu = Emulator::start(&["--provision-delay-ms", "0"]);
+    let (emu, _dir) = Emulator::start_with_state(&["--provision-delay-ms", "0"]);
     let t = emu.token().await;
     let zip = agent_zip("agent");
     let sha = sha256_hex(&zip);
@@ -325,7 +325,7 @@ type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<Part<'a>>, &'a str);
 
 #[tokio::test]
 async fn bad_uploads_are_refused_and_write_nothing() {
-    let emu = Emulator::start(&["--provision-delay-ms", "0"]);
+    let (emu, _dir) = Emulator::start_with_state(&["--provision-delay-ms", "0"]);
     let t = emu.token().await;
     let zip = agent_zip("x");
     let sha = sha256_hex(&zip);
@@ -534,7 +534,8 @@ async fn bad_uploads_are_refused_and_write_nothing() {
 
 #[tokio::test]
 async fn the_size_limit_is_a_413() {
-    let emu = Emulator::start(&["--provision-delay-ms", "0", "--max-code-zip-bytes", "40000"]);
+    let (emu, _dir) =
+        Emulator::start_with_state(&["--provision-delay-ms", "0", "--max-code-zip-bytes", "40000"]);
     let t = emu.token().await;
     let small = zip_of(&[("main.py", &noise(30_000))]);
     assert!(small.len() < 40_000);

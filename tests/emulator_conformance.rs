@@ -124,7 +124,14 @@ fn hosted_workflow_with_newest_sdk_on_gen_b() {
 /// field, the agent endpoint (`update_details`, `enable`, `disable`) and code upload/download.
 #[test]
 fn definition_fields_endpoint_and_code_with_newest_sdk() {
-    run_script("latest", "agents_2026_gen_b.py", &[]);
+    // A state file keeps the uploaded zip inside this test's temp directory.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    run_script(
+        "latest",
+        "agents_2026_gen_b.py",
+        &["--state-file", state.to_str().unwrap()],
+    );
 }
 
 /// The SDK's own retry policy copes with the emulator's throttling (Retry-After: 0 plus

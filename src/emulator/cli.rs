@@ -89,7 +89,9 @@ pub struct Options {
 
     /// JSON file holding all state (agents, versions, token signing key). Written atomically
     /// (temp file + rename) on every change and loaded at start, so a restart loses nothing and
-    /// tokens issued before the restart stay valid.
+    /// tokens issued before the restart stay valid; a temp file a killed run left behind is
+    /// removed at start. Uploaded code zips are kept in the directory PATH.code beside it
+    /// (without this option: in a temp directory removed at exit).
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
 

@@ -113,42 +113,58 @@ impl Drop for TempFile {
 }
 
 /// Where uploaded zips live: `<sha256>.zip`, plus `.upload-*.tmp` files while requests run.
+/// The directory is made on first use, so runs that upload nothing leave nothing behind.
 pub struct CodeStore {
-    dir: PathBuf,
-    _temp: Option<tempfile::TempDir>,
+    /// Beside the state file, when there is one.
+    fixed: Option<PathBuf>,
+    /// Otherwise a temp directory, removed at exit.
+    temp: std::sync::OnceLock<std::io::Result<tempfile::TempDir>>,
 }
 
 impl CodeStore {
     /// Beside the state file (`<state-file>.code/`), so zips survive a restart; else a temp
     /// directory. Temp files a killed process left behind are removed.
     pub fn open(state_file: Option<&Path>) -> anyhow::Result<CodeStore> {
-        let (dir, temp) = match state_file {
-            Some(p) => {
-                let mut name = p.file_name().unwrap_or_default().to_os_string();
-                name.push(".code");
-                (p.with_file_name(name), None)
-            }
-            None => {
-                let t = tempfile::Builder::new()
-                    .prefix("azureai-emulator-code-")
-                    .tempdir()?;
-                (t.path().to_path_buf(), Some(t))
-            }
-        };
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| anyhow::anyhow!("creating code store {}: {e}", dir.display()))?;
-        for entry in std::fs::read_dir(&dir)?.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(UPLOAD_PREFIX) && name.ends_with(".tmp") {
-                let _ = std::fs::remove_file(entry.path());
-                tracing::info!("removed stale upload {}", entry.path().display());
+        let fixed = state_file.map(|p| {
+            let mut name = p.file_name().unwrap_or_default().to_os_string();
+            name.push(".code");
+            p.with_file_name(name)
+        });
+        if let Some(dir) = &fixed
+            && let Ok(entries) = std::fs::read_dir(dir)
+        {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(UPLOAD_PREFIX) && name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(entry.path());
+                    tracing::info!("removed stale upload {}", entry.path().display());
+                }
             }
         }
-        Ok(CodeStore { dir, _temp: temp })
+        Ok(CodeStore {
+            fixed,
+            temp: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn dir(&self) -> std::io::Result<PathBuf> {
+        if let Some(d) = &self.fixed {
+            std::fs::create_dir_all(d)?;
+            return Ok(d.clone());
+        }
+        let temp = self.temp.get_or_init(|| {
+            tempfile::Builder::new()
+                .prefix("azureai-emulator-code-")
+                .tempdir()
+        });
+        match temp {
+            Ok(t) => Ok(t.path().to_path_buf()),
+            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+        }
     }
 
     pub fn temp_file(&self) -> std::io::Result<(TempFile, std::fs::File)> {
-        let path = self.dir.join(format!(
+        let path = self.dir()?.join(format!(
             "{UPLOAD_PREFIX}{}.tmp",
             uuid::Uuid::new_v4().simple()
         ));
@@ -159,14 +175,14 @@ impl CodeStore {
         Ok((TempFile { path, keep: false }, file))
     }
 
-    pub fn zip_path(&self, sha256: &str) -> PathBuf {
-        self.dir.join(format!("{sha256}.zip"))
+    pub fn zip_path(&self, sha256: &str) -> std::io::Result<PathBuf> {
+        Ok(self.dir()?.join(format!("{sha256}.zip")))
     }
 
     /// Makes an uploaded zip the stored copy of `sha256` (content-addressed: an existing copy
     /// stays and the upload is discarded).
     pub fn commit(&self, mut upload: TempFile, sha256: &str) -> std::io::Result<()> {
-        let dest = self.zip_path(sha256);
+        let dest = self.zip_path(sha256)?;
         if dest.exists() {
             return Ok(());
         }
@@ -176,7 +192,9 @@ impl CodeStore {
     }
 
     pub fn remove(&self, sha256: &str) {
-        let _ = std::fs::remove_file(self.zip_path(sha256));
+        if let Ok(p) = self.zip_path(sha256) {
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 
@@ -584,7 +602,10 @@ pub async fn download(
             )),
         }
     })?;
-    let path = app.code.zip_path(&sha);
+    let path = app
+        .code
+        .zip_path(&sha)
+        .map_err(|e| server_error("opening stored code", e))?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| server_error("opening stored code", e))?;
@@ -688,6 +709,23 @@ mod tests {
     }
 
     #[test]
+    fn the_code_store_is_made_on_first_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        let store = CodeStore::open(Some(&state)).unwrap();
+        assert!(!dir.path().join("state.json.code").exists());
+        drop(store.temp_file().unwrap());
+        assert!(dir.path().join("state.json.code").is_dir());
+        let store = CodeStore::open(None).unwrap();
+        assert!(store.temp.get().is_none());
+        let (f, _) = store.temp_file().unwrap();
+        let temp_dir = f.path().parent().unwrap().to_path_buf();
+        drop(f);
+        drop(store);
+        assert!(!temp_dir.exists(), "the temp directory goes at exit");
+    }
+
+    #[test]
     fn code_store_is_content_addressed_and_cleans_up() {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("state.json");
@@ -700,12 +738,15 @@ mod tests {
         f.write_all(b"zip").unwrap();
         let a_path = a.path().to_path_buf();
         store.commit(a, "ab").unwrap();
-        assert!(!a_path.exists() && store.zip_path("ab").exists());
+        assert!(!a_path.exists() && store.zip_path("ab").unwrap().exists());
         let (b, _) = store.temp_file().unwrap();
         let b_path = b.path().to_path_buf();
         store.commit(b, "ab").unwrap();
         assert!(!b_path.exists(), "a second copy is discarded");
-        assert_eq!(std::fs::read(store.zip_path("ab")).unwrap(), b"zip");
+        assert_eq!(
+            std::fs::read(store.zip_path("ab").unwrap()).unwrap(),
+            b"zip"
+        );
         let (c, _) = store.temp_file().unwrap();
         let c_path = c.path().to_path_buf();
         drop(c);

@@ -135,7 +135,9 @@ async fn observe(State(app): State<Arc<AppState>>, mut req: Request, next: Next)
         code::spool(
             req,
             &app.code,
-            app.options.max_code_zip_bytes + code::METADATA_ALLOWANCE,
+            app.options
+                .max_code_zip_bytes
+                .saturating_add(code::METADATA_ALLOWANCE),
         )
         .await
     } else {

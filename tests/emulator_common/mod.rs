@@ -50,6 +50,18 @@ impl Emulator {
         }
     }
 
+    /// Starts the binary with `args` plus a `--state-file` in a fresh temp directory (returned,
+    /// removed when dropped). Tests that upload code use it: without a state file the emulator
+    /// keeps zips in a temp directory of its own, which a SIGKILL (how tests stop it) leaves
+    /// behind.
+    pub fn start_with_state(args: &[&str]) -> (Emulator, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        let mut all = vec!["--state-file", state.to_str().unwrap()];
+        all.extend_from_slice(args);
+        (Emulator::start(&all), dir)
+    }
+
     pub fn stderr(&self) -> String {
         self.process.log()
     }
