@@ -106,7 +106,13 @@ async fn every_operation_on_gen_b() {
         ("orders-bot", "1", "orders-bot:1")
     );
     assert_eq!(created.status, Some(VersionStatus::Creating));
-    assert_eq!(created.definition, req.definition);
+    // The service fills in its default idle timeout; everything sent comes back unchanged.
+    let mut expected = req.definition.clone();
+    expected.extra.insert(
+        "session_configuration".into(),
+        serde_json::json!({"idle_timeout_seconds": 900}),
+    );
+    assert_eq!(created.definition, expected);
     assert_eq!(created.metadata, req.metadata);
     assert_eq!(created.creation_token(), req.creation_token_value());
 

@@ -95,9 +95,9 @@ async fn fresh_404s_are_waited_out_and_later_ones_drop_the_resource() {
     let mock = Mock::start(
         vec![
             Reply::Json(200, version_json("creating")), // POST
-            not_found(), // first poll: not readable yet
-            Reply::Json(200, version_json("active")), // second poll
-            not_found(), // read right after create …
+            not_found(),                                // first poll: not readable yet
+            Reply::Json(200, version_json("active")),   // second poll
+            not_found(),                                // read right after create …
             not_found(),
             Reply::Json(200, version_json("active")), // … until it is visible
             not_found(),                              // read without fresh private state: gone

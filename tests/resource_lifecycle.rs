@@ -59,8 +59,14 @@ fn lifecycle(tf: &TerraformBin, api: Gen) {
         "{ctx}"
     );
     let def = &stored["definition"];
-    assert_eq!(def["cpu"], "1.0", "{ctx}: sent as written");
-    assert_eq!(def["memory"], "2048Mi", "{ctx}");
+    assert_eq!(
+        def["cpu"], "1",
+        "{ctx}: sent as the service spells it (configured: 1.0)"
+    );
+    assert_eq!(
+        def["memory"], "2Gi",
+        "{ctx}: sent as the service spells it (configured: 2048Mi)"
+    );
     assert_eq!(
         def["environment_variables"],
         json!({"MODEL_DEPLOYMENT_NAME": "gpt-5-mini"}),

@@ -231,6 +231,39 @@ impl fmt::Display for Memory {
     }
 }
 
+impl Memory {
+    /// The spelling the service takes: gibibytes with a decimal fraction (`2Gi`, `0.5Gi`,
+    /// `1.5Gi`), the unit of its resource tiers; `Mi` only for amounts no decimal of Gi
+    /// writes exactly.
+    pub fn wire(&self) -> String {
+        let thousandths = u128::from(self.mib) * 1000;
+        if thousandths % 1024 != 0 {
+            return format!("{}Mi", self.mib);
+        }
+        let gi = thousandths / 1024;
+        let (whole, frac) = (gi / 1000, gi % 1000);
+        if frac == 0 {
+            format!("{whole}Gi")
+        } else {
+            let digits = format!("{frac:03}");
+            format!("{whole}.{}Gi", digits.trim_end_matches('0'))
+        }
+    }
+}
+
+/// What the service is sent for a configured cpu: decimal cores (`500m` → `0.5`, `1.0` →
+/// `1`). The state keeps the configured spelling. A value that does not parse (validation
+/// reports it before any request) is passed through unchanged.
+pub fn cpu_wire(s: &str) -> String {
+    Cpu::parse(s).map_or_else(|_| s.to_owned(), |c| c.to_string())
+}
+
+/// What the service is sent for a configured memory amount (`2048Mi` → `2Gi`, `512Mi` →
+/// `0.5Gi`); see [`Memory::wire`].
+pub fn memory_wire(s: &str) -> String {
+    Memory::parse(s).map_or_else(|_| s.to_owned(), |m| m.wire())
+}
+
 /// Both strings parse and mean the same CPU amount.
 pub fn cpu_equivalent(a: &str, b: &str) -> bool {
     matches!((Cpu::parse(a), Cpu::parse(b)), (Ok(x), Ok(y)) if x == y)
@@ -552,5 +585,29 @@ mod tests {
         fn pairing_never_panics(c in any::<u64>(), m in any::<u64>()) {
             let _ = pairing_warning(Cpu { millicores: c }, Memory { mib: m });
         }
+    }
+
+    #[test]
+    fn the_wire_spelling_is_decimal_cores_and_gibibytes() {
+        for (given, sent) in [
+            ("500m", "0.5"),
+            ("1.0", "1"),
+            ("0.25", "0.25"),
+            ("2", "2"),
+            ("1500m", "1.5"),
+        ] {
+            assert_eq!(cpu_wire(given), sent, "{given}");
+        }
+        for (given, sent) in [
+            ("2048Mi", "2Gi"),
+            ("512Mi", "0.5Gi"),
+            ("1536Mi", "1.5Gi"),
+            ("0.5Gi", "0.5Gi"),
+            ("256Mi", "0.25Gi"),
+            ("1000Mi", "1000Mi"),
+        ] {
+            assert_eq!(memory_wire(given), sent, "{given}");
+        }
+        assert_eq!(cpu_wire("lots"), "lots", "unparsable values pass through");
     }
 }
