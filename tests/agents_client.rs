@@ -576,11 +576,14 @@ async fn malformed_success_bodies_are_decode_errors() {
     }
 }
 
+/// Nothing listens, and nothing ever answered: a configuration problem naming the endpoint,
+/// once the retries (here 2) or `UNREACHABLE_RETRY_WINDOW` run out.
 #[tokio::test]
-async fn connection_refused_is_a_transport_error_after_retries() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
+async fn connection_refused_by_an_endpoint_that_never_answered_is_a_config_error() {
+    // Bound but never listening: connections are refused, and no mock can take the port.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = reserved.local_addr().unwrap().port();
     let mut opts = ClientOptions::new(
         format!("http://127.0.0.1:{port}/api/projects/demo")
             .parse()
@@ -596,7 +599,13 @@ async fn connection_refused_is_a_transport_error_after_retries() {
         .get_agent("bot", soon())
         .await
         .unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Transport, "{err}");
+    assert_eq!(err.kind, ErrorKind::Config, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("project endpoint 127.0.0.1:{port} refused")),
+        "{text}"
+    );
+    assert!(text.contains("retried for"), "{text}");
 }
 
 #[tokio::test]

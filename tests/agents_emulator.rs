@@ -106,7 +106,13 @@ async fn every_operation_on_gen_b() {
         ("orders-bot", "1", "orders-bot:1")
     );
     assert_eq!(created.status, Some(VersionStatus::Creating));
-    assert_eq!(created.definition, req.definition);
+    // The service fills in its default idle timeout; everything sent comes back unchanged.
+    let mut expected = req.definition.clone();
+    expected.extra.insert(
+        "session_configuration".into(),
+        serde_json::json!({"idle_timeout_seconds": 900}),
+    );
+    assert_eq!(created.definition, expected);
     assert_eq!(created.metadata, req.metadata);
     assert_eq!(created.creation_token(), req.creation_token_value());
 
@@ -500,24 +506,27 @@ async fn tls_mode_with_the_written_certificate() {
         .await
         .unwrap();
     assert_eq!(v.version, "1");
-    // Without the certificate the handshake fails before any request is made.
+    // Without the certificate the handshake fails before any request is made, and is not
+    // retried (a configuration problem).
     let mut opts = ClientOptions::new(emu.endpoint.clone(), emu.credential());
-    opts.retry = RetryPolicy {
-        max_retries: 1,
-        ..RetryPolicy::fast_for_tests()
-    };
+    opts.retry = RetryPolicy::default();
     let untrusting = Client::with_http_client(
         opts,
         azureai::agents::build_http_client_trusting(None).unwrap(),
     )
     .unwrap();
-    assert_eq!(
-        untrusting
-            .get_agent("secure", deadline())
-            .await
-            .unwrap_err()
-            .kind,
-        ErrorKind::Transport
+    let started = std::time::Instant::now();
+    let err = untrusting
+        .get_agent("secure", deadline())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Config, "{err}");
+    assert!(err.message.contains("SSL_CERT_FILE"), "{err}");
+    // The default policy's first back-off alone could be 0.8 s; 16 of them are minutes.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
     );
 }
 

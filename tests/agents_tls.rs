@@ -69,11 +69,56 @@ async fn self_signed_endpoint_is_trusted_only_through_the_given_bundle() {
     .await;
     let deadline = || Instant::now() + Duration::from_secs(10);
 
-    // Not trusted: the handshake fails, and the token is never sent.
+    // Not trusted: the handshake fails, the token is never sent, and the error is a
+    // configuration error that names the endpoint and how to trust its certificate.
     let untrusted = client(&mock.endpoint, build_http_client_trusting(None).unwrap());
     let err = untrusted.get_agent("bot", deadline()).await.unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Transport, "{err}");
+    assert_eq!(err.kind, ErrorKind::Config, "{err}");
+    let endpoint = format!("127.0.0.1:{}", mock.endpoint.port().unwrap());
+    for needle in [
+        "TLS failure",
+        endpoint.as_str(),
+        "not trusted",
+        "UnknownIssuer",
+        "SSL_CERT_FILE",
+    ] {
+        assert!(err.message.contains(needle), "{needle}: {err}");
+    }
     assert!(mock.seen().is_empty());
+
+    // Trusted, but issued for another name: said so, not "untrusted".
+    let other = rcgen::generate_simple_self_signed(vec!["other.example".to_string()]).unwrap();
+    let other_pem = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(other_pem.path(), other.cert.pem()).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let other_config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(other.cert.der().to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(other.signing_key.serialize_der())),
+        )
+        .unwrap();
+    let other_acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(other_config));
+    let misnamed = Mock::start_with(vec![], Reply::Json(200, json!({})), "https", move |tcp| {
+        let acceptor = other_acceptor.clone();
+        async move { acceptor.accept(tcp).await.ok() }
+    })
+    .await;
+    let err = client(
+        &misnamed.endpoint,
+        build_http_client_trusting(Some(other_pem.path())).unwrap(),
+    )
+    .get_agent("bot", deadline())
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Config, "{err}");
+    assert!(
+        err.message.contains("not valid for this host name"),
+        "{err}"
+    );
+    assert!(misnamed.seen().is_empty());
 
     // Trusted explicitly.
     let trusted = client(

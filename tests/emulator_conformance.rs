@@ -1,6 +1,7 @@
 //! Conformance with the official Python SDK: the scripts in tests/conformance/ run
-//! azure-ai-projects (2.0.0b3 on Gen A, the newest 2.x on Gen B), unchanged, against the
-//! emulator in TLS mode with ManagedIdentityCredential pointed at its token endpoint.
+//! azure-ai-projects (2.0.0b3 on Gen A, the newest 2.x on Gen B: definitions, the agent
+//! endpoint and code uploads), unchanged, against the emulator in TLS mode with
+//! ManagedIdentityCredential pointed at its token endpoint.
 //! The venvs come from scripts/setup-python.sh (idempotent; builds them when missing).
 
 mod emulator_common;
@@ -117,6 +118,20 @@ fn seed_workflow_with_sdk_2_0_0b3_on_gen_a() {
 #[test]
 fn hosted_workflow_with_newest_sdk_on_gen_b() {
     run_script("latest", "hosted_gen_b.py", &[]);
+}
+
+/// What azure-ai-projects added in 2026, driven by the SDK unchanged: every newer definition
+/// field, the agent endpoint (`update_details`, `enable`, `disable`) and code upload/download.
+#[test]
+fn definition_fields_endpoint_and_code_with_newest_sdk() {
+    // A state file keeps the uploaded zip inside this test's temp directory.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    run_script(
+        "latest",
+        "agents_2026_gen_b.py",
+        &["--state-file", state.to_str().unwrap()],
+    );
 }
 
 /// The SDK's own retry policy copes with the emulator's throttling (Retry-After: 0 plus

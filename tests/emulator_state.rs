@@ -193,6 +193,8 @@ fn help_documents_every_option() {
         "--state-file",
         "--identity-header",
         "--token-lifetime-secs",
+        "--max-cpu-tier",
+        "--max-code-zip-bytes",
     ] {
         assert!(help.contains(opt), "--help lacks {opt}");
     }
@@ -202,6 +204,72 @@ fn help_documents_every_option() {
         "{help}"
     );
     assert!(help.contains("/_emulator/"), "{help}");
+    for behaviour in [
+        "resource tier",
+        "merge-patch",
+        "multipart/form-data",
+        "audit",
+        "415",
+    ] {
+        assert!(
+            help.contains(behaviour),
+            "--help does not mention {behaviour}: {help}"
+        );
+    }
+}
+
+#[test]
+fn a_project_name_that_is_no_url_path_segment_is_refused_at_start() {
+    for bad in ["p p", "a/b", "-x", "ünï", "a?b"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_azureai-emulator"))
+            .arg(format!("--project={bad}"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(out.stdout.is_empty(), "{bad}: no endpoint line");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("--project") && err.contains("not a valid project name"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_temp_file_left_by_a_killed_process_is_removed_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let state_arg = state.to_str().unwrap();
+    let mut first = Emulator::start(&["--state-file", state_arg, "--provision-delay-ms", "0"]);
+    let token = first.token().await;
+    first
+        .call(
+            &token,
+            "POST",
+            "/agents/a/versions",
+            GEN_B,
+            Some(gen_b_body("a.io/x:1")),
+        )
+        .await;
+    first.kill();
+    // What a SIGKILL between writing the temp file and renaming it leaves behind.
+    let stale = dir
+        .path()
+        .join(".state.json.5f0c1d2e3b4a59687766554433221100.tmp");
+    std::fs::write(&stale, "{\"partial\": ").unwrap();
+    let second = Emulator::start(&["--state-file", state_arg]);
+    assert!(!stale.exists(), "the stale temp file is removed at start");
+    let (status, _) = second
+        .call(&token, "GET", "/agents/a/versions/1", GEN_B, None)
+        .await;
+    assert_eq!(status, 200, "the state itself is intact");
+    let temps: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(temps.is_empty(), "{temps:?}");
 }
 
 #[test]

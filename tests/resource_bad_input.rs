@@ -14,9 +14,10 @@ struct Case {
     name: String,
     body: String,
     expect: String,
-    /// Text the diagnostic's detail must contain (optional).
-    detail: Option<String>,
     attribute: String,
+    /// Text the diagnostic's detail must contain (`# detail:`), compared with whitespace
+    /// collapsed because Terraform wraps long lines.
+    detail: Option<String>,
     plan_stage: bool,
     api_version: String,
     own_provider: bool,
@@ -53,8 +54,8 @@ fn corpus() -> Vec<Case> {
             );
             Case {
                 expect,
-                detail: header(&body, "detail").map(str::to_owned),
                 attribute: need("attribute"),
+                detail: header(&body, "detail").map(str::to_owned),
                 plan_stage: header(&body, "stage") == Some("plan"),
                 api_version: header(&body, "api_version").unwrap_or("v1").to_owned(),
                 own_provider: header(&body, "provider") == Some("own"),
@@ -63,6 +64,15 @@ fn corpus() -> Vec<Case> {
             }
         })
         .collect()
+}
+
+/// `text` with Terraform's box-drawing margin removed and every run of whitespace made one
+/// space.
+fn collapse(text: &str) -> String {
+    text.replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether the diagnostic underlines `attribute`: Terraform quotes the offending configuration
@@ -144,8 +154,12 @@ fn run_cases(tf: &TerraformBin, emu: &Emulator, cases: &[Case]) -> Vec<String> {
             Some("command succeeded".to_owned())
         } else if !text.contains(&case.expect) {
             Some(format!("no {:?} in the output", case.expect))
-        } else if let Some(d) = case.detail.as_ref().filter(|d| !text.contains(d.as_str())) {
-            Some(format!("no {d:?} in the detail"))
+        } else if let Some(d) = case
+            .detail
+            .as_deref()
+            .filter(|d| !collapse(&text).contains(&collapse(d)))
+        {
+            Some(format!("no {d:?} in the diagnostic's detail"))
         } else if !points_at(&text, &case.expect, &case.attribute) {
             Some(format!(
                 "the diagnostic does not point at {:?}",

@@ -54,7 +54,9 @@ fn lifecycle(tf: &support::TerraformBin, api: ApiVersion) {
                 .replace("\"2048Mi\"", "\"2Gi\"")
                 .replace("\"1.0\"", "\"1000m\""),
         )
-        .import_verify(ADDR, &[])
+        // An import has no configuration to take a spelling from: it records the service's
+        // (`1`, `2Gi`), where the state kept the configured `1.0` / `2048Mi`.
+        .import_verify(ADDR, &["cpu", "memory"])
         .apply(&c(IMAGE).replace("  image ", "  force_delete = true\n  image "))
         .expect_update_in_place(ADDR)
         .expect_no_writes()
@@ -74,15 +76,22 @@ fn only_version(s: &Scenario) -> (String, serde_json::Value) {
     versions.remove(0)
 }
 
-/// Exactly one version, with exactly the configured definition, spelled as written; the state
-/// hides the creation token and holds the service's computed values.
+/// Exactly one version, with exactly the configured definition (cpu and memory as the service
+/// spells them); the state keeps the configured spelling, hides the creation token and holds
+/// the service's computed values.
 fn stored_exactly_as_configured(s: &Scenario, api: ApiVersion) {
     let ctx = s.context();
     let (number, stored) = &only_version(s);
     assert_eq!(image_of(stored), IMAGE, "{ctx}");
     let def = &stored["definition"];
-    assert_eq!(def["cpu"], "1.0", "{ctx}: sent as written");
-    assert_eq!(def["memory"], "2048Mi", "{ctx}");
+    assert_eq!(
+        def["cpu"], "1",
+        "{ctx}: sent as the service spells it (configured: 1.0)"
+    );
+    assert_eq!(
+        def["memory"], "2Gi",
+        "{ctx}: sent as the service spells it (configured: 2048Mi)"
+    );
     assert_eq!(
         def["environment_variables"],
         json!({"MODEL_DEPLOYMENT_NAME": "gpt-5-mini"}),

@@ -3,21 +3,29 @@
 //!
 //! Every credential that makes HTTP calls uses the provider's own reqwest client as its
 //! transport, so `SSL_CERT_FILE` trust and the single connection pool apply to token requests
-//! too. Secrets only ever live in `azure_core::credentials::Secret`, whose `Debug` is redacted.
+//! too. That transport ([`TokenTransport`]) also classifies connection failures (`connect.rs`):
+//! a certificate or name-resolution problem at a token endpoint fails at once, with a
+//! [`ConnectFailure`] in the error's source chain, instead of being retried by the credential's
+//! own retry policy and reported as "retry policy expired". Secrets only ever live in
+//! `azure_core::credentials::Secret`, whose `Debug` is redacted.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use azure_core::credentials::{AccessToken, Secret, TokenCredential, TokenRequestOptions};
-use azure_core::http::{ClientOptions as CoreClientOptions, Transport};
+use azure_core::http::{
+    AsyncRawResponse, ClientOptions as CoreClientOptions, HttpClient, Request, Transport,
+};
 use azure_identity::{
     AzureCliCredential, ClientAssertionCredentialOptions, ClientSecretCredential,
     ClientSecretCredentialOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
     UserAssignedId, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
 
+use super::connect::{self, ConnectFailure, Role, UNREACHABLE_RETRY_WINDOW};
 use super::errors::{Error, ErrorKind};
+use super::retry::RetryPolicy;
 
 /// Token scope of the Foundry data plane (docs/agents-api.md, "Authentication").
 pub const AGENTS_SCOPE: &str = "https://ai.azure.com/.default";
@@ -53,6 +61,13 @@ pub fn credential_chain(
     let config_err = |what: &str, e: azure_core::Error| {
         Error::new(ErrorKind::Config, format!("cannot set up {what}: {e}"))
     };
+    // An explicit choice is a chain of one, so its errors read like the default chain's.
+    let only = |name: &'static str, credential: Arc<dyn TokenCredential>| {
+        Arc::new(ChainedCredential::from_sources(vec![Source {
+            name,
+            credential: Ok(credential),
+        }])) as Arc<dyn TokenCredential>
+    };
     match sel {
         AuthSelection::Default => Ok(Arc::new(default_chain(&http))),
         AuthSelection::ClientSecret {
@@ -60,27 +75,113 @@ pub fn credential_chain(
             client_id,
             secret,
         } => client_secret(&tenant_id, client_id, secret, &http)
+            .map(|c| only("ClientSecretCredential", c))
             .map_err(|e| config_err("client secret authentication", e)),
         AuthSelection::WorkloadIdentity {
             tenant_id,
             client_id,
             token_file_path,
         } => workload_identity(tenant_id, client_id, token_file_path, &http)
+            .map(|c| only("WorkloadIdentityCredential", c))
             .map_err(|e| config_err("workload identity authentication", e)),
         AuthSelection::ManagedIdentity { client_id } => managed_identity(client_id, &http)
+            .map(|c| only("ManagedIdentityCredential", c))
             .map_err(|e| config_err("managed identity authentication", e)),
         AuthSelection::AzureCli => {
             let c: Arc<dyn TokenCredential> = AzureCliCredential::new(None)
                 .map_err(|e| config_err("Azure CLI authentication", e))?;
-            Ok(c)
+            Ok(only("AzureCliCredential", c))
         }
     }
 }
 
 fn core_options(http: &reqwest::Client) -> CoreClientOptions {
     CoreClientOptions {
-        transport: Some(Transport::new(Arc::new(http.clone()))),
+        transport: Some(Transport::new(Arc::new(TokenTransport {
+            http: http.clone(),
+        }))),
         ..Default::default()
+    }
+}
+
+/// The credentials' HTTP transport: the provider's reqwest client, with connection failures
+/// classified before the credential's retry policy (which retries every connection error for
+/// up to a minute or more) sees them:
+/// - a certificate, TLS handshake or unknown-host problem comes back at once as an error of a
+///   kind that policy does not retry, carrying a [`ConnectFailure`] that names the token
+///   endpoint and the cause;
+/// - a refused connection (or a resolver that does not answer) to an endpoint that has never
+///   answered this process is retried here with back-off for [`UNREACHABLE_RETRY_WINDOW`],
+///   then reported the same way; once the endpoint has answered, the error goes to the
+///   credential's own policy unchanged (a restart).
+#[derive(Debug)]
+pub struct TokenTransport {
+    http: reqwest::Client,
+}
+
+impl TokenTransport {
+    pub fn new(http: reqwest::Client) -> Self {
+        TokenTransport { http }
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpClient for TokenTransport {
+    async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
+        let endpoint = connect::endpoint_of(request.url());
+        let backoff = RetryPolicy::default();
+        let mut retry = 0u32;
+        loop {
+            let err = match self.http.execute_request(request).await {
+                Ok(response) => {
+                    connect::note_answer(&endpoint);
+                    return Ok(response);
+                }
+                Err(e) => e,
+            };
+            let Some(problem) = connect::classify(&err) else {
+                return Err(err);
+            };
+            let mut failure = ConnectFailure {
+                role: Role::Token,
+                endpoint: endpoint.clone(),
+                problem,
+                retried_for: None,
+            };
+            if !failure.problem.is_permanent() {
+                let Some(since) = connect::note_unreachable(&endpoint) else {
+                    return Err(err);
+                };
+                // The last attempt is at the end of the window.
+                let left = (since + UNREACHABLE_RETRY_WINDOW)
+                    .saturating_duration_since(tokio::time::Instant::now());
+                if !left.is_zero() {
+                    tokio::time::sleep(backoff.delay(retry, None).min(left)).await;
+                    retry += 1;
+                    continue;
+                }
+                failure.retried_for = Some(since.elapsed());
+            }
+            tracing::debug!(endpoint = %endpoint, "token endpoint unreachable; not retried");
+            let message = failure.to_string();
+            // `Other`: azure_core's retry policy retries only `Io` and `Connection` errors.
+            return Err(azure_core::Error::with_error(
+                azure_core::error::ErrorKind::Other,
+                failure,
+                message,
+            ));
+        }
+    }
+}
+
+/// The text of a credential error for a diagnostic: the error's own text when it tells the
+/// cause, the [`ConnectFailure`] in its chain when it does not (azure_core's wrappers show
+/// "non-transport error occurred which will not be retried" instead of what they wrap).
+pub fn credential_error_text(e: &azure_core::Error) -> String {
+    let text = e.to_string();
+    match connect::find_connect_failure(e).map(ToString::to_string) {
+        Some(failure) if !text.contains(&failure) => failure,
+        _ => text,
     }
 }
 
@@ -313,14 +414,19 @@ impl TokenCredential for ChainedCredential {
             let source = &self.sources[idx];
             if let Ok(c) = &source.credential {
                 return c.get_token(scopes, options).await.map_err(|e| {
-                    azure_core::Error::with_message(
+                    let message = format!("{}: {}", source.name, credential_error_text(&e));
+                    azure_core::Error::with_error(
                         azure_core::error::ErrorKind::Credential,
-                        format!("{}: {e}", source.name),
+                        e,
+                        message,
                     )
                 });
             }
         }
         let mut failures = Vec::new();
+        // The first failure to reach a token endpoint stays in the returned error's source
+        // chain, so the client can tell a configuration problem from a refused credential.
+        let mut unreachable: Option<azure_core::Error> = None;
         for (idx, source) in self.sources.iter().enumerate() {
             let credential = match &source.credential {
                 Ok(c) => c,
@@ -335,13 +441,24 @@ impl TokenCredential for ChainedCredential {
                     tracing::debug!(source = source.name, "credential chain selected a source");
                     return Ok(token);
                 }
-                Err(e) => failures.push(format!("{}: {e}", source.name)),
+                Err(e) => {
+                    failures.push(format!("{}: {}", source.name, credential_error_text(&e)));
+                    if unreachable.is_none() && connect::find_connect_failure(&e).is_some() {
+                        unreachable = Some(e);
+                    }
+                }
             }
         }
-        Err(azure_core::Error::with_message(
-            azure_core::error::ErrorKind::Credential,
-            format!("no credential produced a token. {}", failures.join("; ")),
-        ))
+        let message = if self.sources.len() == 1 {
+            failures.join("")
+        } else {
+            format!("no credential produced a token. {}", failures.join("; "))
+        };
+        let kind = azure_core::error::ErrorKind::Credential;
+        Err(match unreachable {
+            Some(cause) => azure_core::Error::with_error(kind, cause, message),
+            None => azure_core::Error::with_message(kind, message),
+        })
     }
 }
 

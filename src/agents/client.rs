@@ -18,7 +18,8 @@ use serde_json::Value;
 use tokio::time::Instant;
 use url::Url;
 
-use super::auth::AGENTS_SCOPE;
+use super::auth::{AGENTS_SCOPE, credential_error_text};
+use super::connect::{self, ConnectFailure, Role, UNREACHABLE_RETRY_WINDOW};
 use super::errors::{Error, ErrorKind, request_id_from_headers};
 use super::models::{Agent, AgentVersion, CreateVersionRequest};
 use super::retry::{RetryPolicy, is_retryable_status, parse_retry_after};
@@ -114,12 +115,34 @@ struct Raw {
 enum AttemptError {
     /// Worth another try. `maybe_landed`: the service may have acted on the request (the
     /// connection died after sending, a timeout, a 5xx), which matters for creates.
+    /// `unreachable`: the endpoint refused the connection (or no resolver answered) and has
+    /// never answered this process, so retries stop at the end of its window.
     Retry {
         err: Error,
         after: Option<Duration>,
         maybe_landed: bool,
+        unreachable: Option<Unreachable>,
     },
     Fatal(Error),
+}
+
+/// An endpoint that has not answered yet: what happened, and since when.
+struct Unreachable {
+    failure: ConnectFailure,
+    since: Instant,
+}
+
+impl Unreachable {
+    fn give_up_at(&self) -> Instant {
+        self.since + UNREACHABLE_RETRY_WINDOW
+    }
+
+    /// The error to report once retrying stops, with how long the endpoint was tried.
+    fn into_error(self, op: &str) -> Error {
+        let mut failure = self.failure;
+        failure.retried_for = Some(self.since.elapsed());
+        Error::new(failure.error_kind(), format!("{op}: {failure}"))
+    }
 }
 
 impl From<Error> for AttemptError {
@@ -301,6 +324,7 @@ impl Client {
                                 err: e,
                                 after: None,
                                 maybe_landed: true,
+                                unreachable: None,
                             });
                         }
                         Err(e) => return Err(AttemptError::Fatal(e)),
@@ -509,6 +533,7 @@ impl Client {
                     err,
                     after,
                     maybe_landed,
+                    unreachable,
                 }) => {
                     may_have_landed |= maybe_landed;
                     if may_have_landed && unsafe_to_resend {
@@ -526,12 +551,18 @@ impl Client {
                     if err.kind == ErrorKind::Timeout && Instant::now() >= deadline {
                         return Err(finish(last_retryable.unwrap_or(err), call));
                     }
-                    if attempt >= policy.max_retries {
-                        return Err(finish(err, call));
+                    let mut delay = policy.delay(attempt, after);
+                    let now = Instant::now();
+                    if let Some(u) = &unreachable {
+                        // Never answered: the last attempt is at the end of its window.
+                        let left = u.give_up_at().saturating_duration_since(now);
+                        if left.is_zero() {
+                            return Err(finish(unreachable_error(unreachable, err, call), call));
+                        }
+                        delay = delay.min(left);
                     }
-                    let delay = policy.delay(attempt, after);
-                    if Instant::now() + delay >= deadline {
-                        return Err(finish(err, call));
+                    if attempt >= policy.max_retries || now + delay >= deadline {
+                        return Err(finish(unreachable_error(unreachable, err, call), call));
                     }
                     tokio::time::sleep(delay).await;
                     err
@@ -583,9 +614,16 @@ impl Client {
                 ));
             }
             Ok(Err(e)) => {
+                // A token endpoint that cannot be reached is a configuration problem (or a
+                // network one), not a credential the service refused.
+                let kind =
+                    connect::find_connect_failure(&e).map_or(ErrorKind::Auth, |f| f.error_kind());
                 return Err(Error::new(
-                    ErrorKind::Auth,
-                    format!("cannot acquire an access token: {e}"),
+                    kind,
+                    format!(
+                        "cannot acquire an access token: {}",
+                        credential_error_text(&e)
+                    ),
                 ));
             }
             Ok(Ok(t)) => t,
@@ -658,10 +696,36 @@ impl Client {
                     err,
                     after: None,
                     maybe_landed: sends_state,
+                    unreachable: None,
                 });
             }
             Ok(Err(e)) => {
                 tracing::debug!(method = %call.method, path = url.path(), attempt, client_request_id = %call.client_request_id, "agents API attempt failed to connect or read");
+                let endpoint = connect::endpoint_of(&url);
+                let problem = connect::classify(&e);
+                if let Some(problem) = problem.as_ref().filter(|p| p.is_permanent()) {
+                    // A certificate or DNS problem: the next attempt would meet it again.
+                    let failure = ConnectFailure {
+                        role: Role::Project,
+                        endpoint,
+                        problem: problem.clone(),
+                        retried_for: None,
+                    };
+                    return Err(AttemptError::Fatal(Error::new(
+                        failure.error_kind(),
+                        format!("{}: {failure}", call.op),
+                    )));
+                }
+                let unreachable = problem.and_then(|problem| {
+                    let since = connect::note_unreachable(&endpoint)?;
+                    let failure = ConnectFailure {
+                        role: Role::Project,
+                        endpoint,
+                        problem,
+                        retried_for: None,
+                    };
+                    Some(Unreachable { failure, since })
+                });
                 // A refused connection never reached the service; anything later might have.
                 let maybe_landed = sends_state && !e.is_connect();
                 let err = Error::new(
@@ -672,10 +736,12 @@ impl Client {
                     err,
                     after: None,
                     maybe_landed,
+                    unreachable,
                 });
             }
             Ok(Ok(raw)) => raw,
         };
+        connect::note_answer(&connect::endpoint_of(&url));
         tracing::debug!(method = %call.method, path = url.path(), status = raw.status, attempt, client_request_id = %call.client_request_id, "agents API attempt");
         if (200..300).contains(&raw.status) {
             return Ok(raw);
@@ -693,6 +759,7 @@ impl Client {
                 err,
                 after: Some(Duration::ZERO),
                 maybe_landed: false,
+                unreachable: None,
             });
         }
         if is_retryable_status(raw.status) {
@@ -703,9 +770,19 @@ impl Client {
                 err,
                 after,
                 maybe_landed,
+                unreachable: None,
             });
         }
         Err(AttemptError::Fatal(err))
+    }
+}
+
+/// The error to report when retrying stops: for an endpoint that never answered, what kept it
+/// unreachable (naming the endpoint and the cause) rather than the last attempt's raw error.
+fn unreachable_error(unreachable: Option<Unreachable>, last: Error, call: &Call<'_>) -> Error {
+    match unreachable {
+        Some(u) => u.into_error(call.op),
+        None => last,
     }
 }
 

@@ -6,12 +6,14 @@
 //! - [`retry`]: which failures are retried and how long to wait.
 //! - [`auth`]: credential selection and the default chain.
 //! - [`transport`]: the shared reqwest client and its TLS trust (`SSL_CERT_FILE`).
+//! - [`connect`]: why a request got no answer (TLS, DNS, refused) and whether to retry it.
 //! - [`errors`]: typed errors for diagnostics.
 //!
 //! Only this module (and the emulator) speaks HTTP; the domain sees typed models and errors.
 
 pub mod auth;
 pub mod client;
+pub mod connect;
 pub mod errors;
 pub mod models;
 pub mod retry;
@@ -20,6 +22,7 @@ pub mod transport;
 pub use crate::domain::{ApiVersion, UnknownApiVersion};
 pub use auth::{AGENTS_SCOPE, AuthSelection, ChainedCredential, credential_chain};
 pub use client::{Client, ClientOptions, default_user_agent};
+pub use connect::{ConnectFailure, ConnectProblem, UNREACHABLE_RETRY_WINDOW};
 pub use errors::{Error, ErrorKind};
 pub use models::{
     Agent, AgentVersion, AgentVersions, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition,

@@ -4,11 +4,17 @@
 //! Trust: the platform's roots plus every certificate in the PEM file named by `SSL_CERT_FILE`,
 //! the convention Go-based providers follow, so a self-signed endpoint (the emulator's TLS mode,
 //! a corporate proxy) can be trusted without turning verification off.
+//!
+//! Names are resolved by the system resolver (`getaddrinfo`, like reqwest's default), through
+//! [`SystemResolver`], which keeps how a lookup failed typed ([`ResolveError`]) so an unknown
+//! host fails at once instead of being retried (`connect.rs`).
 
+use std::net::ToSocketAddrs;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use super::connect::ResolveError;
 use super::errors::{Error, ErrorKind};
 
 /// Environment variable naming an extra PEM bundle to trust.
@@ -42,7 +48,8 @@ pub fn build_http_client_trusting(extra_pem: Option<&Path>) -> Result<reqwest::C
         .connect_timeout(Duration::from_secs(30))
         .pool_idle_timeout(Duration::from_secs(90))
         // Agents API calls are small; never follow redirects with a bearer token attached.
-        .redirect(reqwest::redirect::Policy::none());
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(SystemResolver);
     if let Some(path) = extra_pem {
         let pem = std::fs::read(path).map_err(|e| {
             Error::new(
@@ -76,6 +83,32 @@ pub fn build_http_client_trusting(extra_pem: Option<&Path>) -> Result<reqwest::C
             format!("cannot build the HTTP client: {e}"),
         )
     })
+}
+
+/// `getaddrinfo` on the blocking pool (as reqwest's default resolver does), with failures
+/// reported as [`ResolveError`] so the resolver's verdict survives the trip through hyper and
+/// reqwest.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemResolver;
+
+impl reqwest::dns::Resolve for SystemResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let lookup = host.clone();
+            let found = tokio::task::spawn_blocking(move || {
+                (lookup.as_str(), 0)
+                    .to_socket_addrs()
+                    .map(|addrs| addrs.collect::<Vec<_>>())
+            })
+            .await;
+            match found {
+                Ok(Ok(addrs)) => Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs),
+                Ok(Err(e)) => Err(Box::new(ResolveError::new(host, e)) as _),
+                Err(join) => Err(Box::new(std::io::Error::other(join)) as _),
+            }
+        })
+    }
 }
 
 #[cfg(test)]

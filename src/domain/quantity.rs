@@ -125,25 +125,73 @@ impl Cpu {
     }
 }
 
+/// Spellings of memory amounts inside [`LIMITS`], for messages: the smallest whole number of
+/// GiB allowed, half a GiB more in `Gi`, and that again in `Mi` (`"1Gi"`, `"1.5Gi"`,
+/// `"1536Mi"` with today's table). Derived, so an example never falls outside the limits.
+pub fn memory_examples() -> [String; 3] {
+    let whole = LIMITS.memory_min_mib.div_ceil(1024) * 1024;
+    let half_more = whole + 512;
+    if half_more <= LIMITS.memory_max_mib {
+        [
+            Memory { mib: whole }.to_string(),
+            format!("{}.5Gi", whole / 1024),
+            format!("{half_more}Mi"),
+        ]
+    } else {
+        let (min, max) = (LIMITS.memory_min_mib, LIMITS.memory_max_mib);
+        [
+            Memory { mib: min }.to_string(),
+            Memory { mib: max }.to_string(),
+            format!("{min}Mi"),
+        ]
+    }
+}
+
 impl Memory {
     /// Parses `"2Gi"`, `"1.5Gi"`, `"512Mi"`: a decimal number with the unit `Gi` or `Mi`
     /// (what the az CLI accepts) that comes to a whole number of MiB.
     pub fn parse(s: &str) -> Result<Memory, String> {
         let fail = |why: &str| {
+            let [a, b, c] = memory_examples();
             Err(format!(
-                "{} is not a memory amount ({why}): use a number with the unit Gi or Mi, such as \"2Gi\", \"1.5Gi\" or \"512Mi\"",
+                "{} is not a memory amount ({why}): use a number with the unit Gi or Mi, such as \"{a}\", \"{b}\" or \"{c}\"",
                 quote(s)
             ))
         };
         if s.is_empty() || s.len() > MAX_LEN {
             return fail("empty or too long");
         }
+        // Near misses get told what to change, with the corrected spelling when it parses.
+        if s.contains(char::is_whitespace) {
+            let joined: String = s.split_whitespace().collect();
+            return match Memory::parse(&joined) {
+                Ok(_) => fail(&format!("remove the spaces: {}", quote(&joined))),
+                Err(_) => fail("remove the spaces"),
+            };
+        }
         let (number, mib_per_unit) = if let Some(n) = s.strip_suffix("Gi") {
             (n, 1024u64)
         } else if let Some(n) = s.strip_suffix("Mi") {
             (n, 1u64)
-        } else {
+        } else if let Some((n, unit)) = s
+            .len()
+            .checked_sub(2)
+            .filter(|&i| s.is_char_boundary(i))
+            .map(|i| s.split_at(i))
+            .filter(|(_, u)| u.eq_ignore_ascii_case("gi") || u.eq_ignore_ascii_case("mi"))
+        {
+            let fixed = format!("{n}{}i", unit[..1].to_ascii_uppercase());
+            return match Memory::parse(&fixed) {
+                Ok(_) => fail(&format!(
+                    "the unit is case-sensitive: write {}",
+                    quote(&fixed)
+                )),
+                Err(_) => fail("the unit is case-sensitive: Gi or Mi"),
+            };
+        } else if s.ends_with(|c: char| c.is_ascii_digit()) {
             return fail("missing unit Gi or Mi");
+        } else {
+            return fail("the unit must be Gi or Mi");
         };
         // Scale by 1000 so fractions like 1.5Gi or 0.25Gi stay exact, then require the result to
         // land on a whole MiB.
@@ -184,6 +232,39 @@ impl fmt::Display for Memory {
             write!(f, "{}Mi", self.mib)
         }
     }
+}
+
+impl Memory {
+    /// The spelling the service takes: gibibytes with a decimal fraction (`2Gi`, `0.5Gi`,
+    /// `1.5Gi`), the unit of its resource tiers; `Mi` only for amounts no decimal of Gi
+    /// writes exactly.
+    pub fn wire(&self) -> String {
+        let thousandths = u128::from(self.mib) * 1000;
+        if thousandths % 1024 != 0 {
+            return format!("{}Mi", self.mib);
+        }
+        let gi = thousandths / 1024;
+        let (whole, frac) = (gi / 1000, gi % 1000);
+        if frac == 0 {
+            format!("{whole}Gi")
+        } else {
+            let digits = format!("{frac:03}");
+            format!("{whole}.{}Gi", digits.trim_end_matches('0'))
+        }
+    }
+}
+
+/// What the service is sent for a configured cpu: decimal cores (`500m` → `0.5`, `1.0` →
+/// `1`). The state keeps the configured spelling. A value that does not parse (validation
+/// reports it before any request) is passed through unchanged.
+pub fn cpu_wire(s: &str) -> String {
+    Cpu::parse(s).map_or_else(|_| s.to_owned(), |c| c.to_string())
+}
+
+/// What the service is sent for a configured memory amount (`2048Mi` → `2Gi`, `512Mi` →
+/// `0.5Gi`); see [`Memory::wire`].
+pub fn memory_wire(s: &str) -> String {
+    Memory::parse(s).map_or_else(|_| s.to_owned(), |m| m.wire())
 }
 
 /// Both strings parse and mean the same CPU amount.
@@ -354,6 +435,48 @@ mod tests {
     }
 
     #[test]
+    fn memory_parse_errors_suggest_amounts_within_the_limits() {
+        let examples = memory_examples();
+        for e in &examples {
+            assert!(check_memory(e).is_ok(), "example {e} is outside the limits");
+        }
+        let err = Memory::parse("lots").unwrap_err();
+        for e in &examples {
+            assert!(err.contains(&format!("{e:?}")), "{e}: {err}");
+        }
+        assert!(!err.contains("512Mi"), "{err}");
+    }
+
+    #[test]
+    fn memory_near_misses_say_what_to_change() {
+        for (s, hint) in [
+            ("2gi", "the unit is case-sensitive: write \"2Gi\""),
+            ("2GI", "the unit is case-sensitive: write \"2Gi\""),
+            ("512mi", "the unit is case-sensitive: write \"512Mi\""),
+            ("2Gi ", "remove the spaces: \"2Gi\""),
+            (" 2Gi", "remove the spaces: \"2Gi\""),
+            ("2 Gi", "remove the spaces: \"2Gi\""),
+            ("x gi", "remove the spaces)"),
+            ("2", "missing unit Gi or Mi"),
+            ("2G", "the unit must be Gi or Mi"),
+            ("2GB", "the unit must be Gi or Mi"),
+        ] {
+            let err = Memory::parse(s).unwrap_err();
+            assert!(err.contains(hint), "{s:?}: {err}");
+            assert!(!err.contains("missing unit") || s == "2", "{s:?}: {err}");
+        }
+        assert!(
+            Memory::parse("2xi")
+                .unwrap_err()
+                .contains("must be Gi or Mi"),
+            "not a case problem"
+        );
+        // Multi-byte characters before the unit do not trip the case check.
+        assert!(Memory::parse("éi").is_err());
+        assert!(Memory::parse("2éGi").is_err());
+    }
+
+    #[test]
     fn equivalence_ignores_spelling() {
         assert!(cpu_equivalent("1", "1.0"));
         assert!(cpu_equivalent("1", "1000m"));
@@ -454,5 +577,29 @@ mod tests {
         fn pairing_never_panics(c in any::<u64>(), m in any::<u64>()) {
             let _ = pairing_warning(Cpu { millicores: c }, Memory { mib: m });
         }
+    }
+
+    #[test]
+    fn the_wire_spelling_is_decimal_cores_and_gibibytes() {
+        for (given, sent) in [
+            ("500m", "0.5"),
+            ("1.0", "1"),
+            ("0.25", "0.25"),
+            ("2", "2"),
+            ("1500m", "1.5"),
+        ] {
+            assert_eq!(cpu_wire(given), sent, "{given}");
+        }
+        for (given, sent) in [
+            ("2048Mi", "2Gi"),
+            ("512Mi", "0.5Gi"),
+            ("1536Mi", "1.5Gi"),
+            ("0.5Gi", "0.5Gi"),
+            ("256Mi", "0.25Gi"),
+            ("1000Mi", "1000Mi"),
+        ] {
+            assert_eq!(memory_wire(given), sent, "{given}");
+        }
+        assert_eq!(cpu_wire("lots"), "lots", "unparsable values pass through");
     }
 }

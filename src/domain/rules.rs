@@ -223,6 +223,15 @@ pub fn image(reference: &str, path: &AttrPath, diags: &mut Diagnostics) {
     }
     // The tag separator is the last ':' after the last '/' (a ':' before it is a registry port).
     let last_slash = name_tag.rfind('/');
+    let after_slash = &name_tag[last_slash.map_or(0, |i| i + 1)..];
+    if last_slash.is_some() && after_slash.matches(':').count() > 1 {
+        return fail(format!(
+            "{} has more than one ':' in {}: a reference has at most one tag, after the last ':' (e.g. \"{}\").",
+            quote(reference),
+            quote(after_slash),
+            after_slash.split(':').take(2).collect::<Vec<_>>().join(":")
+        ));
+    }
     let (name, tag) = match name_tag.rfind(':') {
         Some(c) if last_slash.is_none_or(|s| c > s) => (&name_tag[..c], Some(&name_tag[c + 1..])),
         _ => (name_tag, None),
@@ -236,6 +245,22 @@ pub fn image(reference: &str, path: &AttrPath, diags: &mut Diagnostics) {
         return fail(format!(
             "{} does not start with a registry host (like myregistry.azurecr.io).",
             quote(reference)
+        ));
+    }
+    if let Some((_, port)) = registry.split_once(':') {
+        // The pattern allows 1 to 5 digits; the value must be a TCP port.
+        if !port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p)) {
+            return fail(format!(
+                "{} has registry port {port}, which is not a port number (1 to 65535).",
+                quote(reference)
+            ));
+        }
+    }
+    if let Some(c) = repository.split('/').find(|c| c.contains(':')) {
+        return fail(format!(
+            "{} has a ':' inside its repository path ({}): ':' only separates the registry's port and the tag.",
+            quote(reference),
+            quote(c)
         ));
     }
     if repository.split('/').any(|c| !REPO_COMPONENT.is_match(c)) {
@@ -735,6 +760,31 @@ mod tests {
                 .detail
                 .contains("at most 1024")
         );
+        for (bad, says) in [
+            (
+                "myreg.io/a:1:2",
+                "has more than one ':' in \"a:1:2\": a reference has at most one tag, after the last ':' (e.g. \"a:1\")",
+            ),
+            ("myreg.io:5000/team/a:1:2", "more than one ':' in \"a:1:2\""),
+            (
+                "myreg.io/a:1/b:2",
+                "has a ':' inside its repository path (\"a:1\")",
+            ),
+            (
+                "myreg.io:70000/a:1",
+                "has registry port 70000, which is not a port number (1 to 65535)",
+            ),
+            ("myreg.io:99999/a:1", "registry port 99999"),
+            ("myreg.io:0/a:1", "registry port 0"),
+        ] {
+            let e = errors(|p, d| image(bad, p, d));
+            assert_eq!(e.len(), 1, "{bad}: {e:?}");
+            assert!(e[0].detail.contains(says), "{bad}: {}", e[0].detail);
+            assert!(!e[0].detail.contains("invalid repository path"), "{bad}");
+        }
+        for ok in ["myreg.io:65535/a:1", "myreg.io:1/a:1", "localhost:5000/a"] {
+            assert!(errors(|p, d| image(ok, p, d)).is_empty(), "{ok}");
+        }
         assert_eq!(
             warnings(|p, d| image("a.io/app:latest", p, d))[0].summary,
             "Image uses the latest tag"

@@ -7,16 +7,19 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Extension, FromRequest, Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::code::{self, Target};
+use super::endpoint::{self, VersionStanding};
 use super::errors::ApiError;
 use super::generation::Generation;
+use super::lifecycle::{Status, status};
 use super::render;
 use super::server::{AppState, now_ms};
-use super::store::{Paging, parse_version};
-use super::validation;
+use super::store::{Paging, State as StoreState, parse_version};
+use super::validation::{self, Source, truncate};
 
 type Q = Query<HashMap<String, String>>;
 type ApiResult = Result<Response, ApiError>;
@@ -41,6 +44,51 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
                 ApiError::new(e.status(), code, e.body_text())
             })
     }
+}
+
+/// JSON bodies must say so: `Content-Type: application/json` (PATCH: also
+/// `application/merge-patch+json`), else 415 like the service. A request without a body and
+/// without a Content-Type gets the missing-body error instead.
+fn require_json(headers: &HeaderMap, body: &[u8], patch: bool) -> Result<(), ApiError> {
+    let media = code::media_type(headers);
+    let ok = match media.as_deref() {
+        Some("application/json") => true,
+        Some("application/merge-patch+json") => patch,
+        None => body.is_empty(),
+        Some(_) => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = if patch {
+        "application/merge-patch+json or application/json"
+    } else {
+        "application/json (or multipart/form-data for a code upload)"
+    };
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!(
+            "Content-Type '{}' is not supported here; send {expected}.",
+            truncate(media.as_deref().unwrap_or(""), 80)
+        ),
+    ))
+}
+
+/// Splits a create request: multipart uploads go to code.rs, everything else must be JSON.
+async fn json_or_upload(
+    app: &Arc<AppState>,
+    g: Generation,
+    target: Target,
+    req: Request,
+) -> Result<Result<Value, Response>, ApiError> {
+    if code::is_multipart(req.headers()) {
+        return code::upload(app.clone(), g, target, req).await.map(Err);
+    }
+    let headers = req.headers().clone();
+    let body = RawBody::from_request(req, &()).await?;
+    require_json(&headers, &body.0, false)?;
+    parse_body(&body).map(Ok)
 }
 
 fn parse_body(RawBody(body): &RawBody) -> Result<Value, ApiError> {
@@ -148,13 +196,16 @@ pub async fn list_agents(
     Ok(Json(render::list(page.items, page.has_more)).into_response())
 }
 
-/// `POST /agents`: create the agent and its version 1.
+/// `POST /agents`: create the agent and its version 1 (JSON, or a code upload).
 pub async fn create_agent(
     State(app): State<Arc<AppState>>,
     Extension(g): Extension<Generation>,
-    body: RawBody,
+    req: Request,
 ) -> ApiResult {
-    let body = parse_body(&body)?;
+    let body = match json_or_upload(&app, g, Target::Agent, req).await? {
+        Ok(body) => body,
+        Err(uploaded) => return Ok(uploaded),
+    };
     let obj = validation::body_object(&body)?;
     let name = match obj.get("name") {
         Some(Value::String(n)) => n.clone(),
@@ -162,22 +213,26 @@ pub async fn create_agent(
         Some(_) => return Err(ApiError::invalid("name", "'name' must be a string.")),
     };
     validation::agent_name(&name, "name")?;
-    let new = validation::new_version(obj, g)?;
-    let agent_fields = agent_level_fields(obj)?;
+    let new = validation::new_version(obj, g, &app.limits, Source::Json)?;
+    let fields = agent_fields(obj)?;
     let now = now_ms();
     let rendered = app.store.write(|s| {
         if s.agents.contains_key(&name) {
-            return Err(ApiError::conflict(format!(
-                "Agent '{name}' already exists; create a new version with POST /agents/{name}/versions."
-            )));
+            return Err(agent_exists(&name));
         }
         s.add_version(&name, new, &app.lifecycle, now);
-        let agent = s.agents.get_mut(&name).expect("just created");
-        apply_agent_fields(agent, agent_fields);
-        Ok(render::agent(agent, g, now))
+        apply_agent_fields(s, &name, fields)?;
+        Ok(render::agent(s.agent(&name)?, g, now))
     })?;
     app.stats.record_write();
     Ok(Json(rendered).into_response())
+}
+
+pub fn agent_exists(name: &str) -> ApiError {
+    let name = truncate(name, 80);
+    ApiError::conflict(format!(
+        "Agent '{name}' already exists; create a new version with POST /agents/{name}/versions."
+    ))
 }
 
 pub async fn get_agent(
@@ -192,34 +247,41 @@ pub async fn get_agent(
     Ok(Json(v).into_response())
 }
 
-/// `POST /agents/{name}`: Gen A's "update" = a new version, returning the agent. Also serves
+/// `POST /agents/{name}`: a new version, returning the agent (JSON or a code upload). Also serves
 /// v1's `:enable` / `:disable` actions, which share the path shape.
 pub async fn update_agent(
     State(app): State<Arc<AppState>>,
     Extension(g): Extension<Generation>,
     Path((_, name)): Path<(String, String)>,
-    body: RawBody,
+    req: Request,
 ) -> ApiResult {
     if let Some((agent_name, action)) = name.rsplit_once(':') {
-        let state = match action {
-            "enable" => "enabled",
-            "disable" => "disabled",
+        let (state, event) = match action {
+            "enable" => ("enabled", "agent.enabled"),
+            "disable" => ("disabled", "agent.disabled"),
             _ => {
                 return Err(ApiError::not_found(format!(
-                    "Unknown agent action ':{action}'."
+                    "Unknown agent action ':{}'.",
+                    truncate(action, 40)
                 )));
             }
         };
+        // Idempotent: the state is set whatever it was; the audit shows every call.
         app.store.write(|s| {
             s.agent(agent_name)?;
             s.agents.get_mut(agent_name).expect("checked").state = state.into();
+            s.note(event, agent_name, None);
             Ok(())
         })?;
+        app.stats.record_write();
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
-    let body = parse_body(&body)?;
+    let body = match json_or_upload(&app, g, Target::Update(name.clone()), req).await? {
+        Ok(body) => body,
+        Err(uploaded) => return Ok(uploaded),
+    };
     let obj = validation::body_object(&body)?;
-    let new = validation::new_version(obj, g)?;
+    let new = validation::new_version(obj, g, &app.limits, Source::Json)?;
     let now = now_ms();
     let rendered = app.store.write(|s| {
         s.agent(&name)?;
@@ -230,53 +292,131 @@ pub async fn update_agent(
     Ok(Json(rendered).into_response())
 }
 
-/// `PATCH /agents/{name}` (merge-patch of agent-level fields; makes no version).
+/// `PATCH /agents/{name}`: merge-patch of `agent_endpoint` and `agent_card` (see endpoint.rs);
+/// makes no version.
 pub async fn patch_agent(
     State(app): State<Arc<AppState>>,
     Extension(g): Extension<Generation>,
     Path((_, name)): Path<(String, String)>,
+    headers: HeaderMap,
     body: RawBody,
 ) -> ApiResult {
+    require_json(&headers, &body.0, true)?;
     let body = parse_body(&body)?;
     let obj = validation::body_object(&body)?;
-    let fields = agent_level_fields(obj)?;
+    if let Some(key) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "agent_endpoint" | "agent_card"))
+    {
+        let hint = if key == "state" {
+            "enable or disable the agent with POST /agents/{name}:enable or :disable"
+        } else {
+            "PATCH changes only 'agent_endpoint' and 'agent_card'; a new definition is a new version"
+        };
+        return Err(ApiError::invalid(
+            truncate(key, 40),
+            format!("'{}' cannot be patched: {hint}.", truncate(key, 40)),
+        ));
+    }
+    let fields = AgentFields {
+        state: None,
+        endpoint: patch_member(obj, "agent_endpoint")?,
+        card: patch_member(obj, "agent_card")?,
+    };
     let now = now_ms();
     let rendered = app.store.write(|s| {
         s.agent(&name)?;
-        let agent = s.agents.get_mut(&name).expect("checked");
-        apply_agent_fields(agent, fields);
-        Ok(render::agent(agent, g, now))
+        apply_agent_fields(s, &name, fields)?;
+        Ok(render::agent(s.agent(&name)?, g, now))
     })?;
+    app.stats.record_write();
     Ok(Json(rendered).into_response())
 }
 
-/// `agent_endpoint` / `agent_card` as given: `Some(Null)` removes (merge-patch), absent keeps.
-type AgentFields = (Option<Value>, Option<Value>);
-
-fn agent_level_fields(obj: &Map<String, Value>) -> Result<AgentFields, ApiError> {
-    for key in ["agent_endpoint", "agent_card"] {
-        if let Some(v) = obj.get(key)
-            && !(v.is_object() || v.is_null())
-        {
-            return Err(ApiError::invalid(
-                key,
-                format!("'{key}' must be an object."),
-            ));
-        }
-    }
-    Ok((
-        obj.get("agent_endpoint").cloned(),
-        obj.get("agent_card").cloned(),
-    ))
+/// Agent-level fields of a create or PATCH: `None` = absent (keep), `Some(Null)` = remove.
+pub struct AgentFields {
+    state: Option<String>,
+    endpoint: Option<Value>,
+    card: Option<Value>,
 }
 
-fn apply_agent_fields(agent: &mut super::store::AgentRecord, (endpoint, card): AgentFields) {
-    if let Some(e) = endpoint {
-        agent.agent_endpoint = (!e.is_null()).then_some(e);
+fn patch_member(obj: &Map<String, Value>, key: &str) -> Result<Option<Value>, ApiError> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(v) if v.is_object() || v.is_null() => Ok(Some(v.clone())),
+        Some(_) => Err(ApiError::invalid(
+            key,
+            format!("'{key}' must be an object (or null to remove it)."),
+        )),
     }
-    if let Some(c) = card {
-        agent.agent_card = (!c.is_null()).then_some(c);
+}
+
+/// `state`, `agent_endpoint` and `agent_card` of `POST /agents` (JSON or upload metadata).
+pub fn agent_fields(obj: &Map<String, Value>) -> Result<AgentFields, ApiError> {
+    let state = match obj.get("state") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s == "enabled" || s == "disabled" => Some(s.clone()),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "state",
+                "'state' must be 'enabled' or 'disabled'.",
+            ));
+        }
+    };
+    Ok(AgentFields {
+        state,
+        endpoint: patch_member(obj, "agent_endpoint")?,
+        card: patch_member(obj, "agent_card")?,
+    })
+}
+
+/// How version `version` of `name` stands for a selection rule.
+fn standing(s: &StoreState, name: &str, version: &str, now: i64) -> VersionStanding {
+    match s.version(name, version) {
+        Err(_) => VersionStanding::Missing,
+        Ok(v) => match status(v.ready_at_ms, v.provision_error.as_ref(), now) {
+            Status::Failed => VersionStanding::Failed,
+            Status::Creating | Status::Active => VersionStanding::Usable,
+        },
     }
+}
+
+/// Merges, validates and stores agent-level fields; records endpoint changes in the audit log.
+pub fn apply_agent_fields(
+    s: &mut StoreState,
+    name: &str,
+    fields: AgentFields,
+) -> Result<(), ApiError> {
+    let now = now_ms();
+    if let Some(p) = fields.endpoint {
+        let next = endpoint::patch(s.agent(name)?.agent_endpoint.as_ref(), &p);
+        // Only rules this request sets must name existing versions: a stored rule at 0 % may
+        // name a version deleted since, and patching the protocols must not trip over it.
+        let sets_rules = p.get("version_selector").is_some_and(|v| !v.is_null());
+        if let Some(e) = &next {
+            endpoint::validate(e, name, |v| {
+                if sets_rules {
+                    standing(s, name, v, now)
+                } else {
+                    VersionStanding::Usable
+                }
+            })?;
+        }
+        s.agents.get_mut(name).expect("checked").agent_endpoint = next;
+        s.note("endpoint.changed", name, None);
+    }
+    if let Some(p) = fields.card {
+        let next = endpoint::patch_card(s.agent(name)?.agent_card.as_ref(), &p);
+        if let Some(c) = &next {
+            endpoint::validate_card(c)?;
+        }
+        s.agents.get_mut(name).expect("checked").agent_card = next;
+    }
+    if let Some(state) = fields.state {
+        s.agent(name)?;
+        s.agents.get_mut(name).expect("checked").state = state;
+    }
+    Ok(())
 }
 
 pub async fn delete_agent(
@@ -285,7 +425,12 @@ pub async fn delete_agent(
     Query(q): Q,
 ) -> ApiResult {
     let force = force(&q)?;
-    app.store.write(|s| s.delete_agent(&name, force))?;
+    let shas = app.store.write(|s| {
+        let shas = code::shas_of(s.agent(&name)?.versions.values());
+        s.delete_agent(&name, force)?;
+        Ok(shas)
+    })?;
+    code::collect_garbage(&app, &shas);
     app.stats.record_write();
     Ok(Json(json!({"object": "agent.deleted", "name": name, "deleted": true})).into_response())
 }
@@ -318,12 +463,15 @@ pub async fn create_version(
     State(app): State<Arc<AppState>>,
     Extension(g): Extension<Generation>,
     Path((_, name)): Path<(String, String)>,
-    body: RawBody,
+    req: Request,
 ) -> ApiResult {
     validation::agent_name(&name, "agent_name")?;
-    let body = parse_body(&body)?;
+    let body = match json_or_upload(&app, g, Target::Version(name.clone()), req).await? {
+        Ok(body) => body,
+        Err(uploaded) => return Ok(uploaded),
+    };
     let obj = validation::body_object(&body)?;
-    let new = validation::new_version(obj, g)?;
+    let new = validation::new_version(obj, g, &app.limits, Source::Json)?;
     let now = now_ms();
     let rendered = app.store.write(|s| {
         let v = s.add_version(&name, new, &app.lifecycle, now);
@@ -352,9 +500,11 @@ pub async fn delete_version(
     Query(q): Q,
 ) -> ApiResult {
     let force = force(&q)?;
-    let number = app
-        .store
-        .write(|s| s.delete_version(&name, &version, force))?;
+    let (number, shas) = app.store.write(|s| {
+        let shas = code::shas_of(s.version(&name, &version).into_iter());
+        Ok((s.delete_version(&name, &version, force)?, shas))
+    })?;
+    code::collect_garbage(&app, &shas);
     app.stats.record_write();
     Ok(Json(json!({
         "object": "agent.version.deleted",

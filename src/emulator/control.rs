@@ -1,9 +1,10 @@
 //! Test-control endpoints under `/_emulator/` (no auth, never faulted, not counted in stats).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -41,6 +42,14 @@ pub async fn set_sessions(
     app.store
         .write(|s| s.set_sessions(&name, &version, active))?;
     Ok(Json(json!({"name": name, "version": version, "active": active})).into_response())
+}
+
+/// `GET /_emulator/audit[?agent=NAME]`: the audit log (see audit.rs).
+pub async fn audit(
+    State(app): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    Json(app.store.audit(q.get("agent").map(String::as_str))).into_response()
 }
 
 /// The whole store: agents → versions with their full (Gen B) bodies plus `active_sessions`.

@@ -18,6 +18,30 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     buf
 }
 
+/// SHA-256 over data that arrives in pieces (an upload streamed to disk).
+pub struct Sha256Stream(Box<dyn rustls::crypto::hash::Context>);
+
+impl Sha256Stream {
+    pub fn new() -> Self {
+        Sha256Stream(sha256_provider().start())
+    }
+
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// Lower-case hex digest.
+    pub fn finish_hex(self) -> String {
+        hex(self.0.finish().as_ref())
+    }
+}
+
+impl Default for Sha256Stream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// RFC 2104 HMAC over SHA-256 (block size 64).
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut block = [0u8; 64];
@@ -78,6 +102,10 @@ mod tests {
             hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
+        let mut s = Sha256Stream::new();
+        s.update(b"a");
+        s.update(b"bc");
+        assert_eq!(s.finish_hex(), hex(&sha256(b"abc")));
         assert_eq!(unhex("0aff").unwrap(), vec![0x0a, 0xff]);
         assert!(unhex("zz").is_none());
         assert_eq!(stable_uuid("a:1"), stable_uuid("a:1"));

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::digest::stable_uuid;
+use super::endpoint;
 use super::generation::Generation;
 use super::lifecycle::{Status, status};
 use super::store::{AgentRecord, VersionRecord};
@@ -61,10 +62,14 @@ pub fn agent(a: &AgentRecord, generation: Generation, now_ms: i64) -> Value {
     let latest = a.latest().map(|v| version(&a.name, v, generation, now_ms));
     o.insert("versions".into(), json!({"latest": latest}));
     if generation == Generation::B {
+        // The emulator has no identity-derived state: the operational state is the configured one.
         o.insert("state".into(), json!(a.state));
-        if let Some(e) = &a.agent_endpoint {
-            o.insert("agent_endpoint".into(), e.clone());
-        }
+        o.insert("configuration_state".into(), json!(a.state));
+        o.insert("state_source".into(), Value::Null);
+        o.insert(
+            "agent_endpoint".into(),
+            endpoint::render(a.agent_endpoint.as_ref()),
+        );
         if let Some(c) = &a.agent_card {
             o.insert("agent_card".into(), c.clone());
         }
@@ -107,6 +112,7 @@ mod tests {
             metadata: BTreeMap::new(),
             definition: json!({"kind": "hosted", "image": "a:b"}),
             active_sessions: 0,
+            code_sha256: None,
         }
     }
 

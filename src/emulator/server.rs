@@ -22,17 +22,22 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use super::cli::Options;
+use super::code::{self, CodeStore};
 use super::errors::{ApiError, PendingError};
 use super::faults::{DropConnection, Fault, Faults, RETRY_AFTER_MS};
 use super::generation::Generation;
 use super::lifecycle::Lifecycle;
 use super::stats::Stats;
 use super::store::Store;
+use super::validation::Limits;
 use super::{api, auth, control, tls};
 
 pub struct AppState {
     pub options: Options,
+    pub limits: Limits,
     pub store: Store,
+    /// Uploaded code zips (code.rs).
+    pub code: CodeStore,
     pub lifecycle: Lifecycle,
     pub faults: Faults,
     pub stats: Stats,
@@ -78,6 +83,10 @@ pub fn router(app: Arc<AppState>) -> Router {
             &format!("{BASE}/agents/{{name}}/versions/{{version}}"),
             get(api::get_version).delete(api::delete_version),
         )
+        .route(
+            &format!("{BASE}/agents/{{name}}/code:download"),
+            get(code::download),
+        )
         .route_layer(middleware::from_fn_with_state(app.clone(), guard));
     Router::new()
         .merge(agents)
@@ -89,6 +98,7 @@ pub fn router(app: Arc<AppState>) -> Router {
             post(control::set_sessions),
         )
         .route("/_emulator/state", get(control::state))
+        .route("/_emulator/audit", get(control::audit))
         .fallback(|| async { ApiError::not_found("The requested resource does not exist.") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -120,7 +130,20 @@ async fn observe(State(app): State<Arc<AppState>>, mut req: Request, next: Next)
     }
     req.extensions_mut().insert(RequestId(request_id.clone()));
 
-    let mut resp = match buffer_body(req).await {
+    // Code uploads can be hundreds of megabytes: they go to a temp file, not memory.
+    let read = if !is_control && code::is_multipart(req.headers()) {
+        code::spool(
+            req,
+            &app.code,
+            app.options
+                .max_code_zip_bytes
+                .saturating_add(code::METADATA_ALLOWANCE),
+        )
+        .await
+    } else {
+        buffer_body(req).await
+    };
+    let mut resp = match read {
         Ok(req) => next.run(req).await,
         Err(e) => e.into_response(),
     };
@@ -207,7 +230,11 @@ pub fn route_template(path: &str) -> String {
 async fn guard(State(app): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     let project = req.uri().path().split('/').nth(3).unwrap_or("").to_string();
     if project != app.options.project && project != "_project" {
-        return ApiError::not_found(format!("Project '{project}' was not found.")).into_response();
+        return ApiError::not_found(format!(
+            "Project '{}' was not found.",
+            super::validation::truncate(&project, 80)
+        ))
+        .into_response();
     }
     if let Err(e) = auth::check_bearer(req.headers(), &app.token_key, now_secs()) {
         return e.into_response();
@@ -268,6 +295,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     options.validate().map_err(anyhow::Error::msg)?;
     let store = Store::open(options.state_file.clone())?;
+    let code = CodeStore::open(options.state_file.as_deref())?;
+    let limits = Limits {
+        max_cpu_quarters: options.max_cpu_quarters(),
+    };
     let token_key = store.token_key();
     let faults = Faults::new(
         options.latency_ms,
@@ -308,7 +339,9 @@ pub async fn run(
             fail_images: options.fail_images.clone(),
         },
         options,
+        limits,
         store,
+        code,
         faults,
         stats: Stats::default(),
         token_key,

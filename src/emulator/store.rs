@@ -12,9 +12,11 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::audit::{Audit, Pending};
+use super::endpoint;
 use super::errors::ApiError;
 use super::lifecycle::{Lifecycle, ProvisionError};
-use super::validation::NewVersion;
+use super::validation::{NewVersion, truncate};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VersionRecord {
@@ -30,6 +32,9 @@ pub struct VersionRecord {
     pub definition: Value,
     #[serde(default)]
     pub active_sessions: u64,
+    /// SHA-256 of the code zip of a code-based version (its bytes live in the code store).
+    #[serde(default)]
+    pub code_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +46,7 @@ pub struct AgentRecord {
     pub versions: BTreeMap<u64, VersionRecord>,
     #[serde(default = "enabled")]
     pub state: String,
+    /// The endpoint configuration clients set (stored form, see endpoint.rs); `None` = defaults.
     #[serde(default)]
     pub agent_endpoint: Option<Value>,
     #[serde(default)]
@@ -73,6 +79,9 @@ pub struct State {
     /// Hex HMAC key the token endpoint signs access tokens with (see auth.rs). Persisted so
     /// tokens survive a restart with the same --state-file.
     pub token_key: String,
+    /// Audit events of the change in progress; the store numbers them once the change is kept.
+    #[serde(skip)]
+    pub pending: Vec<Pending>,
 }
 
 /// Paging request shared by the agent and version lists.
@@ -132,13 +141,36 @@ impl State {
             next_agent_seq: 1,
             agent_seqs: BTreeMap::new(),
             token_key: super::digest::hex(&key),
+            pending: Vec::new(),
         }
     }
 
     pub fn agent(&self, name: &str) -> Result<&AgentRecord, ApiError> {
+        self.agents.get(name).ok_or_else(|| agent_not_found(name))
+    }
+
+    /// Records an audit event about `name` as it stands now.
+    pub fn note(&mut self, kind: &'static str, name: &str, version: Option<u64>) {
+        let event = Pending::new(kind, name, version, self.agents.get(name));
+        self.pending.push(event);
+    }
+
+    /// A version of `name` whose stored definition equals `definition` (content-addressed dedupe
+    /// of code uploads: the definition carries the code's content hash).
+    pub fn same_definition(&self, name: &str, definition: &Value) -> Option<&VersionRecord> {
         self.agents
-            .get(name)
-            .ok_or_else(|| ApiError::not_found(format!("Agent '{name}' was not found.")))
+            .get(name)?
+            .versions
+            .values()
+            .find(|v| &v.definition == definition)
+    }
+
+    /// Whether any version still refers to the code zip `sha256`.
+    pub fn code_in_use(&self, sha256: &str) -> bool {
+        self.agents
+            .values()
+            .flat_map(|a| a.versions.values())
+            .any(|v| v.code_sha256.as_deref() == Some(sha256))
     }
 
     /// List position of an agent name, for `after`/`before` cursors.
@@ -177,6 +209,7 @@ impl State {
             metadata: new.metadata,
             definition: new.definition,
             active_sessions: 0,
+            code_sha256: new.code_sha256,
         };
         if !self.agents.contains_key(name) {
             let seq = self.next_agent_seq.max(1);
@@ -197,6 +230,7 @@ impl State {
         }
         let agent = self.agents.get_mut(name).expect("agent inserted above");
         agent.versions.insert(number, record.clone());
+        self.note("version.created", name, Some(number));
         record
     }
 
@@ -212,14 +246,31 @@ impl State {
         let number = self.version(name, version)?.number;
         let agent = self.agents.get_mut(name).expect("checked by version()");
         let sessions = agent.versions[&number].active_sessions;
+        let shown = truncate(name, 80);
         if sessions > 0 && !force {
             return Err(ApiError::conflict(format!(
-                "Version '{version}' of agent '{name}' has {sessions} active session(s); pass force=true to delete it and its sessions."
+                "Version '{version}' of agent '{shown}' has {sessions} active session(s); pass force=true to delete it and its sessions."
+            )));
+        }
+        // A version an explicit selector rule still sends traffic to stays (see endpoint.rs);
+        // `@latest` rules move on to the next newest version, like the default selector.
+        if endpoint::is_explicit(agent.agent_endpoint.as_ref())
+            && let Some((_, percent)) = endpoint::rules(agent.agent_endpoint.as_ref())
+                .into_iter()
+                .find(|(v, p)| *v == version && *p > 0)
+        {
+            return Err(ApiError::conflict(format!(
+                "Version '{version}' of agent '{shown}' receives {percent}% of the traffic of the agent endpoint of '{shown}' (agent_endpoint.version_selector). Move its traffic to other versions with PATCH /agents/{shown} first, then delete it."
             )));
         }
         agent.versions.remove(&number);
-        if agent.versions.is_empty() {
+        let gone = agent.versions.is_empty();
+        if gone {
             self.agents.remove(name);
+        }
+        self.note("version.deleted", name, Some(number));
+        if gone {
+            self.note("agent.deleted", name, None);
         }
         Ok(number)
     }
@@ -229,10 +280,12 @@ impl State {
         let sessions: u64 = agent.versions.values().map(|v| v.active_sessions).sum();
         if sessions > 0 && !force {
             return Err(ApiError::conflict(format!(
-                "Agent '{name}' has {sessions} active session(s); pass force=true to delete it and its sessions."
+                "Agent '{}' has {sessions} active session(s); pass force=true to delete it and its sessions.",
+                truncate(name, 80)
             )));
         }
         self.agents.remove(name);
+        self.note("agent.deleted", name, None);
         Ok(())
     }
 
@@ -256,19 +309,30 @@ pub fn parse_version(version: &str) -> Option<u64> {
 
 pub fn version_not_found(name: &str, version: &str) -> ApiError {
     ApiError::not_found(format!(
-        "Version '{version}' of agent '{name}' was not found."
+        "Version '{}' of agent '{}' was not found.",
+        truncate(version, 40),
+        truncate(name, 80)
     ))
+}
+
+/// Names come from the URL and can be any length: errors show at most 80 characters of them.
+pub fn agent_not_found(name: &str) -> ApiError {
+    ApiError::not_found(format!("Agent '{}' was not found.", truncate(name, 80)))
 }
 
 pub struct Store {
     state: Mutex<State>,
     path: Option<PathBuf>,
+    audit: Mutex<Audit>,
 }
 
 impl Store {
     /// Loads `path` if it exists, otherwise starts empty (and writes the file right away, so the
     /// token key is on disk before any token is issued).
     pub fn open(path: Option<PathBuf>) -> anyhow::Result<Store> {
+        if let Some(p) = &path {
+            remove_stale_temp_files(p);
+        }
         let state = match &path {
             Some(p) if p.exists() => {
                 let text = std::fs::read_to_string(p)
@@ -288,7 +352,16 @@ impl Store {
         Ok(Store {
             state: Mutex::new(state),
             path,
+            audit: Mutex::new(Audit::default()),
         })
+    }
+
+    /// The audit log (see audit.rs), optionally only one agent's events.
+    pub fn audit(&self, agent: Option<&str>) -> Value {
+        self.audit
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .snapshot(agent)
     }
 
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
@@ -314,7 +387,14 @@ impl Store {
                 )
             })?;
         }
+        let events = std::mem::take(&mut next.pending);
         *guard = next;
+        // Numbered while the state lock is held, so the log's order is the order of changes.
+        let mut audit = self.audit.lock().unwrap_or_else(|p| p.into_inner());
+        let at = super::server::now_ms();
+        for e in events {
+            audit.push(e, at);
+        }
         Ok(out)
     }
 
@@ -337,10 +417,7 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
 
 /// Atomic replace: write a sibling temp file, fsync it, rename over the target.
 fn persist(path: &Path, state: &State) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = state_dir(path);
     let mut tmp = tempfile_in(dir, path)?;
     let text = serde_json::to_vec_pretty(state)?;
     tmp.1.write_all(&text)?;
@@ -351,12 +428,48 @@ fn persist(path: &Path, state: &State) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn tempfile_in(dir: &Path, target: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
+fn state_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Prefix of the temp files `persist` writes beside the state file.
+fn temp_prefix(target: &Path) -> String {
     let base = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "state".into());
-    let tmp = dir.join(format!(".{base}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    format!(".{base}.")
+}
+
+/// A process killed between writing a temp file and renaming it (SIGKILL, power loss) leaves the
+/// temp file behind; the next start with the same state file removes it.
+fn remove_stale_temp_files(path: &Path) {
+    let prefix = temp_prefix(path);
+    let Ok(entries) = std::fs::read_dir(state_dir(path)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!("removed stale temp file {}", entry.path().display()),
+                Err(e) => tracing::warn!(
+                    "cannot remove stale temp file {}: {e}",
+                    entry.path().display()
+                ),
+            }
+        }
+    }
+}
+
+fn tempfile_in(dir: &Path, target: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
+    let tmp = dir.join(format!(
+        "{}{}.tmp",
+        temp_prefix(target),
+        uuid::Uuid::new_v4().simple()
+    ));
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -375,6 +488,7 @@ mod tests {
             description: None,
             metadata: BTreeMap::new(),
             definition: json!({"kind": "hosted"}),
+            code_sha256: None,
         }
     }
 
@@ -408,6 +522,61 @@ mod tests {
         s.delete_version("a", "1", true).unwrap();
         s.delete_version("a", "2", false).unwrap();
         assert!(s.agent("a").is_err(), "last version removes the agent");
+    }
+
+    #[test]
+    fn explicit_traffic_blocks_delete_and_default_does_not() {
+        let mut s = State::fresh();
+        for _ in 0..3 {
+            s.add_version("a", nv(), &lc(), 0);
+        }
+        s.delete_version("a", "3", false).unwrap();
+        s.agents.get_mut("a").unwrap().agent_endpoint =
+            Some(json!({"version_selector": {"version_selection_rules": [
+            {"type": "FixedRatio", "agent_version": "1", "traffic_percentage": 90},
+            {"type": "FixedRatio", "agent_version": "2", "traffic_percentage": 10}]}}));
+        for v in ["1", "2"] {
+            let e = s.delete_version("a", v, true).unwrap_err();
+            assert_eq!(e.status, 409);
+            assert!(e.message.contains("agent endpoint"), "{}", e.message);
+        }
+        s.agents.get_mut("a").unwrap().agent_endpoint =
+            Some(json!({"version_selector": {"version_selection_rules": [
+            {"type": "FixedRatio", "agent_version": "1", "traffic_percentage": 100},
+            {"type": "FixedRatio", "agent_version": "2", "traffic_percentage": 0}]}}));
+        s.delete_version("a", "2", false).unwrap();
+        let kinds: Vec<&str> = s.pending.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "version.created",
+                "version.created",
+                "version.created",
+                "version.deleted",
+                "version.deleted"
+            ]
+        );
+        assert_eq!(s.pending[3].selector, "default");
+        assert_eq!(
+            s.pending[4].traffic,
+            BTreeMap::from([("1".to_string(), 100)])
+        );
+    }
+
+    #[test]
+    fn stale_temp_files_are_removed_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let stale = dir.path().join(".state.json.0123abcd.tmp");
+        let other = dir.path().join(".other.json.0123abcd.tmp");
+        std::fs::write(&stale, "{").unwrap();
+        std::fs::write(&other, "{").unwrap();
+        Store::open(Some(path)).unwrap();
+        assert!(!stale.exists(), "our stale temp file is removed");
+        assert!(
+            other.exists(),
+            "another state file's temp file is left alone"
+        );
     }
 
     #[test]

@@ -9,12 +9,10 @@ use serde_json::{Map, Value};
 
 use super::errors::ApiError;
 use super::generation::Generation;
+use super::{hosted, tiers};
 
 static NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$").unwrap());
-static CPU_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+(\.\d+)?$").unwrap());
-static MEMORY_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d+(\.\d+)?)(Gi|Mi)$").unwrap());
 static GEN_A_PROTOCOL_VERSION_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^v\d+$").unwrap());
 static SEMVER_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+\.\d+\.\d+$").unwrap());
@@ -22,10 +20,6 @@ static SEMVER_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+\.\d+\.\d+
 pub const MAX_METADATA_PAIRS: usize = 16;
 pub const MAX_METADATA_KEY: usize = 64;
 pub const MAX_METADATA_VALUE: usize = 512;
-pub const CPU_MIN: f64 = 0.5;
-pub const CPU_MAX: f64 = 4.0;
-pub const MEMORY_MIN_MI: f64 = 1024.0;
-pub const MEMORY_MAX_MI: f64 = 8192.0;
 
 const GEN_A_KINDS: &[&str] = &["prompt", "hosted", "container_app", "workflow"];
 const GEN_B_KINDS: &[&str] = &["prompt", "hosted", "workflow", "external", "voice"];
@@ -42,6 +36,29 @@ const GEN_B_PROTOCOLS: &[&str] = &[
     "voice_conversation_engine",
 ];
 
+/// Service limits the emulator lets tests choose (see cli.rs).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest `v1` resource tier, in quarter cores (memory is twice the cpu).
+    pub max_cpu_quarters: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_cpu_quarters: tiers::DEFAULT_MAX_CPU_QUARTERS,
+        }
+    }
+}
+
+/// Where a create's code comes from: a JSON body has none; a multipart upload (code.rs) carries
+/// a zip whose SHA-256 the service records as `code_configuration.content_hash`.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Json,
+    Upload { sha256: &'a str },
+}
+
 /// A validated create-version request. The definition is kept exactly as sent: the service
 /// returns what was stored, and clients compare it field by field.
 #[derive(Debug, Clone)]
@@ -49,6 +66,8 @@ pub struct NewVersion {
     pub description: Option<String>,
     pub metadata: BTreeMap<String, String>,
     pub definition: Value,
+    /// SHA-256 (lower-case hex) of the uploaded code zip of a code-based version.
+    pub code_sha256: Option<String>,
 }
 
 pub fn agent_name(name: &str, param: &str) -> Result<(), ApiError> {
@@ -74,10 +93,14 @@ pub fn body_object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
     })
 }
 
-/// Validates `{definition, description?, metadata?}` (the common part of every create).
+/// Validates `{definition, description?, metadata?}` (the common part of every create) and
+/// returns what the service stores: the definition as sent plus, on `v1` hosted definitions, the
+/// fields the service fills in (the idle-timeout default, the code's content hash).
 pub fn new_version(
     body: &Map<String, Value>,
     generation: Generation,
+    limits: &Limits,
+    source: Source<'_>,
 ) -> Result<NewVersion, ApiError> {
     let description = match body.get("description") {
         None | Some(Value::Null) => None,
@@ -100,11 +123,24 @@ pub fn new_version(
             ));
         }
     };
-    definition_object(definition, generation)?;
+    definition_object(definition, generation, limits, source)?;
+    let mut definition = definition.clone();
+    if generation == Generation::B && definition.get("kind") == Some(&Value::from("hosted")) {
+        hosted::apply_defaults(&mut definition);
+        if let Source::Upload { sha256 } = source
+            && let Some(Value::Object(cc)) = definition.get_mut("code_configuration")
+        {
+            cc.insert("content_hash".into(), Value::from(sha256));
+        }
+    }
     Ok(NewVersion {
         description,
         metadata,
-        definition: Value::Object(definition.clone()),
+        definition: Value::Object(definition),
+        code_sha256: match source {
+            Source::Upload { sha256 } => Some(sha256.to_string()),
+            Source::Json => None,
+        },
     })
 }
 
@@ -155,7 +191,12 @@ fn metadata(value: Option<&Value>) -> Result<BTreeMap<String, String>, ApiError>
     Ok(out)
 }
 
-fn definition_object(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiError> {
+fn definition_object(
+    d: &Map<String, Value>,
+    generation: Generation,
+    limits: &Limits,
+    source: Source<'_>,
+) -> Result<(), ApiError> {
     let kinds = match generation {
         Generation::A => GEN_A_KINDS,
         Generation::B => GEN_B_KINDS,
@@ -180,8 +221,15 @@ fn definition_object(d: &Map<String, Value>, generation: Generation) -> Result<(
             ),
         ));
     }
+    hosted::rai_config(d)?;
+    if matches!(source, Source::Upload { .. }) && kind != "hosted" {
+        return Err(ApiError::invalid(
+            "definition.kind",
+            "A code upload needs a hosted definition ('kind': 'hosted') with 'code_configuration'.",
+        ));
+    }
     match kind {
-        "hosted" => hosted(d, generation),
+        "hosted" => hosted(d, generation, limits, source),
         "prompt" => match d.get("model") {
             Some(Value::String(m)) if !m.is_empty() => Ok(()),
             None | Some(Value::Null) => Err(ApiError::missing("definition.model")),
@@ -194,11 +242,24 @@ fn definition_object(d: &Map<String, Value>, generation: Generation) -> Result<(
     }
 }
 
-fn hosted(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiError> {
-    cpu(required_string(d, "cpu")?)?;
-    memory(required_string(d, "memory")?)?;
-    image_source(d)?;
+fn hosted(
+    d: &Map<String, Value>,
+    generation: Generation,
+    limits: &Limits,
+    source: Source<'_>,
+) -> Result<(), ApiError> {
+    let cpu = required_string(d, "cpu")?;
+    let memory = required_string(d, "memory")?;
+    match generation {
+        Generation::A => tiers::check_gen_a(cpu, memory)?,
+        Generation::B => tiers::check_v1(cpu, memory, limits.max_cpu_quarters)?,
+    }
+    image_source(d, generation, source)?;
     protocols(d, generation)?;
+    if generation == Generation::B {
+        hosted::telemetry(d)?;
+        hosted::memory_snapshot(d)?;
+    }
     if let Some(env) = d.get("environment_variables").filter(|v| !v.is_null()) {
         let Value::Object(env) = env else {
             return Err(ApiError::invalid(
@@ -244,16 +305,7 @@ fn hosted(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiError
             }
         }
     }
-    if let Some(sc) = d.get("session_configuration").filter(|v| !v.is_null())
-        && let Some(t) = sc.get("idle_timeout_seconds").filter(|v| !v.is_null())
-        && !t.as_u64().is_some_and(|t| (120..=14400).contains(&t))
-    {
-        return Err(ApiError::invalid(
-            "definition.session_configuration.idle_timeout_seconds",
-            "'idle_timeout_seconds' must be an integer between 120 and 14400.",
-        ));
-    }
-    Ok(())
+    hosted::session_configuration(d)
 }
 
 fn required_string<'a>(d: &'a Map<String, Value>, field: &str) -> Result<&'a str, ApiError> {
@@ -267,42 +319,14 @@ fn required_string<'a>(d: &'a Map<String, Value>, field: &str) -> Result<&'a str
     }
 }
 
-fn cpu(value: &str) -> Result<(), ApiError> {
-    let ok = CPU_RE.is_match(value)
-        && value
-            .parse::<f64>()
-            .is_ok_and(|v| (CPU_MIN..=CPU_MAX).contains(&v));
-    if ok {
-        return Ok(());
-    }
-    Err(ApiError::invalid(
-        "definition.cpu",
-        format!(
-            "Invalid cpu '{}': use a decimal number of cores between {CPU_MIN} and {CPU_MAX}, e.g. \"0.5\", \"1\", \"2\".",
-            truncate(value, 40)
-        ),
-    ))
-}
-
-fn memory(value: &str) -> Result<(), ApiError> {
-    let mib = MEMORY_RE.captures(value).and_then(|c| {
-        let n: f64 = c[1].parse().ok()?;
-        Some(if &c[3] == "Gi" { n * 1024.0 } else { n })
-    });
-    if mib.is_some_and(|m| (MEMORY_MIN_MI..=MEMORY_MAX_MI).contains(&m)) {
-        return Ok(());
-    }
-    Err(ApiError::invalid(
-        "definition.memory",
-        format!(
-            "Invalid memory '{}': use a number followed by Gi or Mi, between 1Gi and 8Gi, e.g. \"2Gi\".",
-            truncate(value, 40)
-        ),
-    ))
-}
-
 /// Exactly one of `image` (Gen A spelling), `container_configuration` or `code_configuration`.
-fn image_source(d: &Map<String, Value>) -> Result<(), ApiError> {
+/// On `v1` a code-based definition comes with its code (a multipart upload) and an image-based one
+/// without; on the preview generation `code_configuration` is kept as sent, as before.
+fn image_source(
+    d: &Map<String, Value>,
+    generation: Generation,
+    source: Source<'_>,
+) -> Result<(), ApiError> {
     let present = |k: &str| d.get(k).is_some_and(|v| !v.is_null());
     let count = ["image", "container_configuration", "code_configuration"]
         .iter()
@@ -314,21 +338,38 @@ fn image_source(d: &Map<String, Value>) -> Result<(), ApiError> {
             "Exactly one of 'container_configuration' (or the legacy top-level 'image') and 'code_configuration' must be given.",
         ));
     }
+    let upload = matches!(source, Source::Upload { .. });
+    if upload && !present("code_configuration") {
+        return Err(ApiError::invalid(
+            "definition.code_configuration",
+            "A code upload needs 'code_configuration' (runtime, entry_point, dependency_resolution) instead of an image.",
+        ));
+    }
     if present("image") {
         return image_ref(d.get("image"), "definition.image");
     }
     if let Some(cc) = d.get("container_configuration").filter(|v| !v.is_null()) {
-        if !cc.is_object() {
+        let Value::Object(cc) = cc else {
             return Err(ApiError::invalid(
                 "definition.container_configuration",
                 "'container_configuration' must be an object with an 'image'.",
             ));
+        };
+        image_ref(cc.get("image"), "definition.container_configuration.image")?;
+        if generation == Generation::B {
+            hosted::registry_connection(cc)?;
         }
-        return image_ref(cc.get("image"), "definition.container_configuration.image");
+        return Ok(());
     }
-    match d.get("code_configuration") {
-        Some(Value::Object(_)) => Ok(()),
-        _ => Err(ApiError::invalid(
+    let cc = d.get("code_configuration").unwrap_or(&Value::Null);
+    match (generation, upload) {
+        (_, true) => hosted::code_configuration(cc),
+        (Generation::B, false) => Err(ApiError::invalid(
+            "definition.code_configuration",
+            "A code-based version is created with a multipart/form-data upload (parts 'metadata' and 'code', header x-ms-code-zip-sha256), not a JSON body.",
+        )),
+        (Generation::A, false) if cc.is_object() => Ok(()),
+        (Generation::A, false) => Err(ApiError::invalid(
             "definition.code_configuration",
             "'code_configuration' must be an object.",
         )),
@@ -425,7 +466,7 @@ fn protocols(d: &Map<String, Value>, generation: Generation) -> Result<(), ApiEr
 }
 
 /// Keeps hostile input (huge strings) out of error messages.
-fn truncate(s: &str, max: usize) -> String {
+pub fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
     }
@@ -451,7 +492,12 @@ mod tests {
     }
 
     fn check(body: &Value, g: Generation) -> Result<NewVersion, ApiError> {
-        new_version(body.as_object().unwrap(), g)
+        new_version(
+            body.as_object().unwrap(),
+            g,
+            &Limits::default(),
+            Source::Json,
+        )
     }
 
     fn param_of(body: &Value, g: Generation) -> String {
@@ -533,6 +579,59 @@ mod tests {
         assert!(check(&b, Generation::A).is_err());
         b["metadata"] = json!({"k": "v".repeat(512)});
         assert_eq!(check(&b, Generation::A).unwrap().metadata.len(), 1);
+    }
+
+    #[test]
+    fn v1_hosted_versions_get_the_service_defaults() {
+        let v = check(&gen_b(), Generation::B).unwrap();
+        assert_eq!(
+            v.definition["session_configuration"],
+            json!({"idle_timeout_seconds": 900})
+        );
+        let v = check(&gen_a(), Generation::A).unwrap();
+        assert!(v.definition.get("session_configuration").is_none());
+        let mut b = gen_b();
+        let d = b["definition"].as_object_mut().unwrap();
+        d.remove("container_configuration");
+        d.insert(
+            "code_configuration".into(),
+            json!({"runtime": "python_3_13", "entry_point": ["python", "main.py"], "dependency_resolution": "bundled"}),
+        );
+        assert_eq!(
+            param_of(&b, Generation::B),
+            "definition.code_configuration",
+            "code needs an upload"
+        );
+        let v = new_version(
+            b.as_object().unwrap(),
+            Generation::B,
+            &Limits::default(),
+            Source::Upload { sha256: "ab12" },
+        )
+        .unwrap();
+        assert_eq!(v.definition["code_configuration"]["content_hash"], "ab12");
+        let v = new_version(
+            gen_b().as_object().unwrap(),
+            Generation::B,
+            &Limits::default(),
+            Source::Upload { sha256: "ab12" },
+        );
+        assert_eq!(
+            v.unwrap_err().param.as_deref(),
+            Some("definition.code_configuration"),
+            "an upload needs a code-based definition"
+        );
+    }
+
+    #[test]
+    fn rai_config_on_both_generations() {
+        for (body, g) in [(gen_a(), Generation::A), (gen_b(), Generation::B)] {
+            let mut b = body.clone();
+            b["definition"]["rai_config"] = json!({"rai_policy_name": "strict"});
+            check(&b, g).unwrap();
+            b["definition"]["rai_config"] = json!({});
+            assert_eq!(param_of(&b, g), "definition.rai_config.rai_policy_name");
+        }
     }
 
     #[test]

@@ -670,7 +670,20 @@ impl Workspace {
     /// Runs `terraform ARGS… -no-color` (where the command takes flags) and returns its output
     /// without judging it.
     pub fn run(&self, args: &[&str]) -> CmdOutput {
-        let mut cmd = Command::new(&self.terraform.path);
+        self.run_wrapped(&[], args)
+    }
+
+    /// Like [`Workspace::run`], with Terraform started by `wrapper` (a program and its
+    /// arguments, Terraform's path and arguments appended), e.g. `unshare --net -- …`.
+    pub fn run_wrapped(&self, wrapper: &[&OsStr], args: &[&str]) -> CmdOutput {
+        let mut cmd = match wrapper.split_first() {
+            None => Command::new(&self.terraform.path),
+            Some((program, rest)) => {
+                let mut c = Command::new(program);
+                c.args(rest).arg(&self.terraform.path);
+                c
+            }
+        };
         cmd.current_dir(&self.work).args(args);
         if args
             .first()

@@ -13,7 +13,7 @@ use crate::agents::{
     AgentVersion, CREATION_TOKEN_KEY, CreateVersionRequest, HostedDefinition, ProtocolVersion,
     Tool, VersionStatus,
 };
-use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY};
+use crate::domain::quantity::{DEFAULT_CPU, DEFAULT_MEMORY, cpu_wire, memory_wire};
 use crate::framework::Value;
 use crate::resources::shared::api_errors::ParamPaths;
 
@@ -91,16 +91,9 @@ pub fn request_from_plan(planned: &Value) -> CreateVersionRequest {
         .collect();
     let definition = HostedDefinition {
         image: planned.get("image").as_str().unwrap_or_default().to_owned(),
-        cpu: planned
-            .get("cpu")
-            .as_str()
-            .unwrap_or(DEFAULT_CPU)
-            .to_owned(),
-        memory: planned
-            .get("memory")
-            .as_str()
-            .unwrap_or(DEFAULT_MEMORY)
-            .to_owned(),
+        // The service takes decimal cores and Gi; the state keeps the configured spelling.
+        cpu: cpu_wire(planned.get("cpu").as_str().unwrap_or(DEFAULT_CPU)),
+        memory: memory_wire(planned.get("memory").as_str().unwrap_or(DEFAULT_MEMORY)),
         protocol_versions,
         environment_variables: planned
             .get("environment_variables")
@@ -433,7 +426,10 @@ mod tests {
         assert_eq!(state.get("status"), &Value::string("failed"));
         let req = request_from_plan(&state);
         assert_eq!(req.definition.image, "acr.azurecr.io/bot:v1");
-        assert_eq!(req.definition.memory, "2048Mi");
+        assert_eq!(
+            req.definition.memory, "2Gi",
+            "sent as the service spells it"
+        );
         assert_eq!(req.description, None);
         assert_eq!(req.metadata.get("team").map(String::as_str), Some("x"));
         assert!(!req.metadata.contains_key(CREATION_TOKEN_KEY));

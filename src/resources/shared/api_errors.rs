@@ -49,7 +49,7 @@ pub fn diagnostic_at(
             "The service rejected the request; the message above says which field."
         }
         ErrorKind::Config => {
-            "Check the provider block (endpoint, foundry_features) and SSL_CERT_FILE."
+            "The message above names the endpoint and what to change (the provider block, SSL_CERT_FILE, the AZURE_* or IDENTITY_* variables)."
         }
         ErrorKind::Decode => {
             "The service answered with something the provider could not read; quote the request id when reporting it."
