@@ -50,13 +50,7 @@ fn resource_for(mock: &Mock) -> HostedAgentVersion {
 
 /// A planned new version (what Terraform sends to ApplyResourceChange for a create).
 fn planned() -> Value {
-    let mut v = Value::object(
-        SCHEMA
-            .block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::Null)),
-    );
+    let mut v = SCHEMA.block.null_value();
     v.set("agent_name", Value::string("bot"));
     v.set("image", Value::string("acr.azurecr.io/bot:v1"));
     v.set("cpu", Value::string("1"));
@@ -69,7 +63,6 @@ fn planned() -> Value {
             ("version", Value::string("1.0.0")),
         ])]),
     );
-    v.set("tool", Value::List(vec![]));
     v.set(
         "timeouts",
         Value::object([
@@ -78,15 +71,8 @@ fn planned() -> Value {
             ("delete", Value::Null),
         ]),
     );
-    for computed in [
-        "id",
-        "version",
-        "status",
-        "created_at",
-        "instance_identity_principal_id",
-        "instance_identity_client_id",
-    ] {
-        v.set(computed, Value::Unknown);
+    for computed in SCHEMA.block.computed_only() {
+        v.set(&computed.name, Value::Unknown);
     }
     v
 }

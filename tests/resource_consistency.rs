@@ -40,13 +40,7 @@ fn resource_for(mock: &Mock) -> HostedAgentVersion {
 }
 
 fn planned() -> Value {
-    let mut v = Value::object(
-        SCHEMA
-            .block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Value::Null)),
-    );
+    let mut v = SCHEMA.block.null_value();
     v.set("agent_name", Value::string("bot"));
     v.set("image", Value::string("acr.azurecr.io/bot:v1"));
     v.set("cpu", Value::string("1"));
@@ -59,17 +53,8 @@ fn planned() -> Value {
             ("version", Value::string("1.0.0")),
         ])]),
     );
-    v.set("tool", Value::List(vec![]));
-    v.set("timeouts", Value::Null);
-    for k in [
-        "id",
-        "version",
-        "status",
-        "created_at",
-        "instance_identity_principal_id",
-        "instance_identity_client_id",
-    ] {
-        v.set(k, Value::Unknown);
+    for computed in SCHEMA.block.computed_only() {
+        v.set(&computed.name, Value::Unknown);
     }
     v
 }

@@ -311,8 +311,8 @@ async fn definition_changes_replace_and_the_rest_update_in_place() {
 }
 
 #[tokio::test]
-async fn generation_rules_apply_at_plan_once_configured() {
-    // Unconfigured: generation rules cannot run, static ones still do.
+async fn api_version_rules_apply_at_plan_once_configured() {
+    // Unconfigured: the API version's rules cannot run, the others still do.
     let gen_a_protocol = config(&[(
         "container_protocol_version",
         Value::List(vec![proto("responses", "v1")]),
