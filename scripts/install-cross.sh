@@ -58,6 +58,24 @@ fi
 zig_ok() { [[ "$("$bin_dir/zig" version 2>/dev/null)" == "$ZIG_VERSION" ]]; }
 zigbuild_ok() { [[ "$("$bin_dir/cargo-zigbuild" --version 2>/dev/null)" == "cargo-zigbuild $ZIGBUILD_VERSION" ]]; }
 
+install_zig() {
+  zig_ok && return 0
+  # The ziglang wheel carries the zig binary and its lib/ (libc headers, CRT sources, the
+  # macOS libSystem stubs). It goes into its own venv; zig finds lib/ next to its real path.
+  echo "install-cross: installing $ZIG_REQUIREMENT from PyPI" >&2
+  local venv="$cross_dir/zig-venv"
+  rm -rf "$venv"
+  "${PYTHON:-python3}" -m venv "$venv"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install --quiet "$ZIG_REQUIREMENT" >&2 \
+    || die "pip install $ZIG_REQUIREMENT failed"
+  local zig
+  zig="$("$venv/bin/python" -c 'import ziglang, os; print(os.path.dirname(ziglang.__file__))')/zig"
+  [[ -x "$zig" ]] || die "the ziglang wheel has no zig binary at $zig"
+  # Relative, so the cache stays valid wherever the repository (or .cache/) is mounted.
+  ln -sfn "../${zig#"$cross_dir/"}" "$bin_dir/zig"
+  zig_ok || die "zig at $zig does not report version $ZIG_VERSION"
+}
+
 install_build() {
   # rustup keeps the standard libraries of the targets with the toolchain (not in .cache/); it
   # skips the ones already there.
@@ -71,27 +89,13 @@ install_build() {
     rustup target add "${missing[@]}" >&2 || die "rustup target add failed"
   fi
 
-  if ! zig_ok; then
-    # The ziglang wheel carries the zig binary and its lib/ (libc headers, CRT sources, the
-    # macOS libSystem stubs). It goes into its own venv; zig finds lib/ next to its real path.
-    echo "install-cross: installing $ZIG_REQUIREMENT from PyPI" >&2
-    local venv="$cross_dir/zig-venv"
-    rm -rf "$venv"
-    "${PYTHON:-python3}" -m venv "$venv"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install --quiet "$ZIG_REQUIREMENT" >&2 \
-      || die "pip install $ZIG_REQUIREMENT failed"
-    local zig
-    zig="$("$venv/bin/python" -c 'import ziglang, os; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')"
-    [[ -x "$zig" ]] || die "the ziglang wheel has no zig binary at $zig"
-    ln -sfn "$zig" "$bin_dir/zig"
-    zig_ok || die "zig at $zig does not report version $ZIG_VERSION"
-  fi
+  install_zig
 
   if ! zigbuild_ok; then
     echo "install-cross: cargo install cargo-zigbuild@$ZIGBUILD_VERSION (about a minute)" >&2
     cargo install --quiet --locked --root "$cross_dir/cargo-zigbuild" \
       "cargo-zigbuild@$ZIGBUILD_VERSION" >&2 || die "cargo install cargo-zigbuild failed"
-    ln -sfn "$cross_dir/cargo-zigbuild/bin/cargo-zigbuild" "$bin_dir/cargo-zigbuild"
+    ln -sfn "../cargo-zigbuild/bin/cargo-zigbuild" "$bin_dir/cargo-zigbuild"
     zigbuild_ok || die "cargo-zigbuild does not report version $ZIGBUILD_VERSION"
   fi
 }
@@ -120,14 +124,29 @@ install_run() {
   command -v gpg >/dev/null 2>&1 || die "gpg missing after install"
 
   # wine builds its prefix (a simulated C: drive and registry) on first use, which takes
-  # seconds; doing it here keeps that out of the tests. No Mono or Gecko: nothing here needs them.
-  local prefix="$cross_dir/wine-prefix"
-  if [[ ! -f "$prefix/.ready" ]]; then
+  # seconds; doing it here keeps that out of the tests. No Mono or Gecko: nothing needs them.
+  # The marker names the stand-in DLL's source digest, so a changed source rebuilds the prefix.
+  local prefix="$cross_dir/wine-prefix" dll_src="$repo_root/scripts/wine/bcryptprimitives.c"
+  local want
+  want="$(sha256sum "$dll_src" | cut -d' ' -f1)"
+  if [[ "$(cat "$prefix/.ready" 2>/dev/null)" != "$want" ]]; then
+    install_zig
     echo "install-cross: creating the wine prefix" >&2
     rm -rf "$prefix"
+    local work
+    work="$(mktemp -d "$cross_dir/.tmp-wine-XXXXXX")"
+    ZIG_GLOBAL_CACHE_DIR="$cross_dir/zig-cache" "$bin_dir/zig" cc -target x86_64-windows-gnu \
+      -shared -O2 -o "$work/bcryptprimitives.dll" "$dll_src" -ladvapi32 >&2 \
+      || { rm -rf "$work"; die "building the bcryptprimitives.dll stand-in failed"; }
     WINEPREFIX="$prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" \
-      "$(wine_binary)" wineboot --init >&2 2>/dev/null || die "wineboot failed"
-    touch "$prefix/.ready"
+      "$(wine_binary)" wineboot --init >/dev/null 2>&1 || { rm -rf "$work"; die "wineboot failed"; }
+    cp "$work/bcryptprimitives.dll" "$prefix/drive_c/windows/system32/"
+    # The wineserver writes the prefix's registry when it exits: wait for that.
+    local wineserver
+    wineserver="$(dirname "$(wine_binary)")/wineserver"
+    [[ -x "$wineserver" ]] && WINEPREFIX="$prefix" "$wineserver" -w
+    rm -rf "$work"
+    echo "$want" >"$prefix/.ready"
   fi
 }
 

@@ -44,6 +44,7 @@ cd "$repo_root"
 
 all_platforms="linux_amd64,linux_arm64,darwin_amd64,darwin_arm64,windows_amd64"
 platforms=""
+platforms_given=0
 profile="release"
 sign_key=""
 binary=""
@@ -51,7 +52,9 @@ out="$repo_root/dist"
 level=6
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --platforms) [[ $# -ge 2 ]] || die "--platforms needs a list"; platforms="$2"; shift 2 ;;
+    --platforms)
+      [[ $# -ge 2 ]] || die "--platforms needs a list"
+      platforms="$2"; platforms_given=1; shift 2 ;;
     --profile) [[ $# -ge 2 && -n "$2" ]] || die "--profile needs a name"; profile="$2"; shift 2 ;;
     --sign) [[ $# -ge 2 && -n "$2" ]] || die "--sign needs a key id"; sign_key="$2"; shift 2 ;;
     --binary) [[ $# -ge 2 ]] || die "--binary needs a path"; binary="$2"; shift 2 ;;
@@ -64,8 +67,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+[[ $platforms_given -eq 0 || -n "$platforms" ]] || die "--platforms is empty"
 if [[ -n "$binary" ]]; then
-  [[ -z "$platforms" || "$platforms" == "linux_amd64" ]] \
+  [[ $platforms_given -eq 0 || "$platforms" == "linux_amd64" ]] \
     || die "--binary packages a linux_amd64 provider; it cannot be combined with --platforms $platforms"
   platforms="linux_amd64"
 fi
