@@ -200,4 +200,4 @@ if [[ ${#emulator_files[@]} -gt 0 ]]; then
 fi
 
 echo "release: wrote into $out" >&2
-(cd "$out" && ls -l "${name}_${version}_"* "${emulator}_${version}_"* 2>/dev/null) >&2
+(cd "$out" && shopt -s nullglob && ls -l "${name}_${version}_"* "${emulator}_${version}_"*) >&2

@@ -285,7 +285,7 @@ fn zips_are_reproducible() {
     assert_eq!(archive.len(), 1);
     let entry = archive.by_index(0).unwrap();
     assert_eq!(
-        entry.name(),
+        entry.name().expect("a UTF-8 member name"),
         format!("terraform-provider-azureai_v{PROVIDER_VERSION}")
     );
     assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));

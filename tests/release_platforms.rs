@@ -222,15 +222,15 @@ fn macho_dylibs_and_imports(zip: &str, member: &ZipMember) -> (Vec<String>, Vec<
     let strings = symbols.strings();
     let mut imports = Vec::new();
     for nlist in symbols.iter() {
-        let n_type = nlist.n_type();
-        if n_type & object::macho::N_STAB != 0
-            || n_type & object::macho::N_TYPE != object::macho::N_UNDF
-            || n_type & object::macho::N_EXT == 0
-        {
+        // <mach-o/nlist.h>: N_STAB 0xe0 (debug entries), N_TYPE 0x0e (N_UNDF 0: undefined),
+        // N_EXT 0x01 (external).
+        let n_type: u8 = nlist.n_type().0;
+        if n_type & 0xe0 != 0 || n_type & 0x0e != 0 || n_type & 0x01 == 0 {
             continue;
         }
         let name = String::from_utf8_lossy(nlist.name(endian, strings).unwrap()).into_owned();
-        let ordinal = (nlist.n_desc(endian) >> 8) as usize;
+        // GET_LIBRARY_ORDINAL: the high byte of n_desc, 1-based over the dylib commands.
+        let ordinal = usize::from(nlist.n_desc(endian).0 >> 8);
         let library = match ordinal {
             1..=0xfd => dylibs
                 .get(ordinal - 1)

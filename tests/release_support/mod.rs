@@ -126,7 +126,10 @@ impl Dist {
         let mut bytes = Vec::with_capacity(entry.size() as usize);
         entry.read_to_end(&mut bytes).unwrap();
         ZipMember {
-            name: entry.name().to_string(),
+            name: entry
+                .name()
+                .unwrap_or_else(|e| panic!("{zip_name}: member name: {e}"))
+                .into_owned(),
             unix_mode: entry.unix_mode(),
             bytes,
         }
