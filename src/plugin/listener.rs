@@ -175,9 +175,16 @@ impl SocketDir {
         let parent = parent
             .map(Path::to_path_buf)
             .unwrap_or_else(std::env::temp_dir);
-        let path = parent.join(format!("plugin{}", uuid::Uuid::new_v4().simple()));
+        let path = parent.join(Self::dir_name());
         std::fs::DirBuilder::new().mode(0o700).create(&path)?;
         Ok(SocketDir { path })
+    }
+
+    /// `plugin` and 64 random bits: unique among concurrent providers (creating an existing
+    /// directory fails) and short, since a socket path has a hard limit (104 bytes on macOS,
+    /// whose `$TMPDIR` alone is about 50).
+    fn dir_name() -> String {
+        format!("plugin{:016x}", rand::random::<u64>())
     }
 
     pub fn socket_path(&self) -> PathBuf {
@@ -211,6 +218,23 @@ mod tests {
         );
         drop(l);
         assert!(!dir.exists(), "socket dir {dir:?} left behind");
+    }
+
+    /// macOS's `$TMPDIR` looks like `/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/` (49
+    /// bytes); the socket path under it must stay within macOS's 104-byte `sun_path`.
+    #[cfg(unix)]
+    #[test]
+    fn socket_path_fits_macos_limit_under_its_tmpdir() {
+        let tmpdir = "/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/";
+        let path = Path::new(tmpdir)
+            .join(SocketDir::dir_name())
+            .join("plugin.sock");
+        assert!(
+            path.as_os_str().len() < 104,
+            "{} bytes",
+            path.as_os_str().len()
+        );
+        assert_ne!(SocketDir::dir_name(), SocketDir::dir_name());
     }
 
     #[tokio::test]

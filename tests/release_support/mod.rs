@@ -153,49 +153,71 @@ pub struct ZipMember {
 }
 
 /// Builds and signs the release once per test binary: cross builds of the five platforms are
-/// the expensive part (minutes), so every test shares them.
+/// the expensive part (minutes), so every test shares them. A failed build fails every test
+/// that needs it, without being retried by each.
 pub fn dist() -> &'static Dist {
-    static DIST: OnceLock<Dist> = OnceLock::new();
-    DIST.get_or_init(|| {
-        // gpg is among the runners' packages; the release's build tools come with release.sh.
-        install_runners();
-        // Cargo's per-target scratch space: rewritten by each run, never shared.
-        let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let gnupg = scratch.join("release_platforms-gnupg");
-        let dir = scratch.join("release_platforms-dist");
-        let _ = fs::remove_dir_all(&gnupg);
-        let _ = fs::remove_dir_all(&dir);
-        let key = ThrowAwayKey::generate(&gnupg);
+    static DIST: OnceLock<Result<Dist, String>> = OnceLock::new();
+    match DIST.get_or_init(|| once(build_dist)) {
+        Ok(dist) => dist,
+        Err(e) => panic!("building the release failed (see the first test that failed): {e}"),
+    }
+}
 
-        let started = std::time::Instant::now();
-        let out = Command::new(repo_root().join("scripts/release.sh"))
-            .args(["--profile", "dev-cross", "--compress-level", "1"])
-            .arg("--sign")
-            .arg(&key.fingerprint)
-            .arg("--out")
-            .arg(&dir)
-            .env("GNUPGHOME", &gnupg)
-            .output()
-            .expect("run scripts/release.sh");
-        assert!(
-            out.status.success(),
-            "release.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        eprintln!(
-            "release_platforms: release.sh (five platforms, dev-cross) took {:.0?}",
-            started.elapsed()
-        );
-        let public_key = key.export_public();
-        key.stop_agent();
-        Dist {
-            dir,
-            key_id: key.fingerprint[key.fingerprint.len() - 16..].to_string(),
-            fingerprint: key.fingerprint.clone(),
-            gnupg,
-            public_key,
-        }
+/// Runs `f` once, turning its panic into an error the callers share.
+fn once<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panicked".to_string())
     })
+}
+
+fn build_dist() -> Dist {
+    // gpg is among the runners' packages; the release's build tools come with release.sh.
+    install_runners();
+    // Cargo's per-target scratch space: rewritten by each run, never shared.
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let gnupg = scratch.join("release_platforms-gnupg");
+    let dir = scratch.join("release_platforms-dist");
+    let _ = fs::remove_dir_all(&gnupg);
+    let _ = fs::remove_dir_all(&dir);
+    let key = ThrowAwayKey::generate(&gnupg);
+
+    let started = std::time::Instant::now();
+    let out = Command::new(repo_root().join("scripts/release.sh"))
+        .args(["--profile", "dev-cross", "--compress-level", "1"])
+        .arg("--sign")
+        .arg(&key.fingerprint)
+        .arg("--out")
+        .arg(&dir)
+        .env("GNUPGHOME", &gnupg)
+        .output()
+        .expect("run scripts/release.sh");
+    if !out.status.success() {
+        // The build's own output runs to thousands of lines: the end says what failed.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        let tail = lines[lines.len().saturating_sub(120)..].join("\n");
+        panic!(
+            "release.sh failed ({}); the end of its output:\n{tail}",
+            out.status
+        );
+    }
+    eprintln!(
+        "release_platforms: release.sh (five platforms, dev-cross) took {:.0?}",
+        started.elapsed()
+    );
+    let public_key = key.export_public();
+    key.stop_agent();
+    Dist {
+        dir,
+        key_id: key.fingerprint[key.fingerprint.len() - 16..].to_string(),
+        fingerprint: key.fingerprint.clone(),
+        gnupg,
+        public_key,
+    }
 }
 
 /// A passphrase-less RSA signing key in its own GNUPGHOME, made for one test run.
@@ -273,18 +295,23 @@ impl ThrowAwayKey {
 /// qemu-user-static, the arm64 glibc, wine64 (with its prefix) and gpg, from Debian, through
 /// `scripts/install-cross.sh run` (cached; a failure fails the test).
 pub fn install_runners() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let out = Command::new(repo_root().join("scripts/install-cross.sh"))
-            .arg("run")
-            .output()
-            .expect("run scripts/install-cross.sh");
-        assert!(
-            out.status.success(),
-            "install-cross.sh run failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    let done = DONE.get_or_init(|| {
+        once(|| {
+            let out = Command::new(repo_root().join("scripts/install-cross.sh"))
+                .arg("run")
+                .output()
+                .expect("run scripts/install-cross.sh");
+            assert!(
+                out.status.success(),
+                "install-cross.sh run failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        })
     });
+    if let Err(e) = done {
+        panic!("installing the emulators failed: {e}");
+    }
 }
 
 /// `qemu-aarch64-static` with the arm64 glibc of `libc6-arm64-cross` as its sysroot.
