@@ -104,13 +104,34 @@ fn every_artefact_has_its_platforms_object_format() {
                     "{zip}: Mach-O file type"
                 );
             }
-            _ if p.os == "linux" => {
-                assert_eq!(file.kind(), object::ObjectKind::Executable, "{zip}");
+            object::File::Elf64(elf) => {
+                assert_eq!(
+                    elf_interpreter(elf).as_deref(),
+                    Some(match p.arch {
+                        "amd64" => "/lib64/ld-linux-x86-64.so.2",
+                        _ => "/lib/ld-linux-aarch64.so.1",
+                    }),
+                    "{zip}: a glibc program names glibc's dynamic loader"
+                );
                 assert_glibc_at_most_2_17(&zip, &file);
             }
             _ => panic!("{zip}: unexpected object file {:?}", file.format()),
         }
     }
+}
+
+/// PT_INTERP: the dynamic loader an ELF program (PIE or not) asks the kernel to start it with;
+/// libraries have none.
+fn elf_interpreter(elf: &object::read::elf::ElfFile64<Endianness>) -> Option<String> {
+    use object::read::elf::ProgramHeader as _;
+    let endian = elf.endian();
+    elf.elf_program_headers()
+        .iter()
+        .find(|ph| ph.p_type(endian) == object::elf::PT_INTERP)
+        .map(|ph| {
+            let bytes = ph.data(endian, elf.data()).expect("PT_INTERP contents");
+            String::from_utf8_lossy(bytes.split(|&b| b == 0).next().unwrap()).into_owned()
+        })
 }
 
 /// The glibc symbol versions an ELF binary needs are listed in its `.dynstr`: none may be
@@ -414,7 +435,8 @@ fn terraform_installs_from_a_registry_checking_the_signature_and_locks_five_plat
         );
     }
     assert_eq!(h1.len(), 5, "exactly five h1: hashes:\n{lock}");
-    // ...and the zip digests from the signed SHA256SUMS, one per platform.
+    // ...and the digests from the signed SHA256SUMS (Terraform takes every line: the five
+    // zips and the manifest), each zip's matching the file itself.
     for p in PLATFORMS {
         let digest = sha256_hex(&fs::read(dist.path(&p.provider_zip())).unwrap());
         assert!(
@@ -423,7 +445,15 @@ fn terraform_installs_from_a_registry_checking_the_signature_and_locks_five_plat
             p.name()
         );
     }
-    assert_eq!(zh.len(), 5, "exactly five zh: hashes:\n{lock}");
+    let mut signed: Vec<String> = fs::read_to_string(dist.path(&sums_name()))
+        .unwrap()
+        .lines()
+        .map(|l| format!("zh:{}", l.split_whitespace().next().unwrap()))
+        .collect();
+    signed.sort_unstable();
+    let mut recorded: Vec<String> = zh.iter().map(|h| h.to_string()).collect();
+    recorded.sort_unstable();
+    assert_eq!(recorded, signed, "zh: hashes are not SHA256SUMS's:\n{lock}");
 }
 
 /// A SHA256SUMS changed after signing (in a line for another platform, so the zip's own
