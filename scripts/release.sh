@@ -28,7 +28,8 @@
 #   linux_amd64    x86_64-unknown-linux-gnu against glibc 2.17, so the binary runs on every
 #   linux_arm64    aarch64-unknown-linux-gnu  distribution of the last ten years
 #   darwin_amd64   x86_64-apple-darwin, macOS 10.12+; Security and CoreFoundation are linked
-#   darwin_arm64   aarch64-apple-darwin, macOS 11+  against stubs (scripts/macos-link.py)
+#   darwin_arm64   aarch64-apple-darwin, macOS 11+  against stubs (scripts/macos-link.py); rustc's
+#                  warning that `xcrun` cannot find a MacOSX.sdk is expected: none is needed
 #   windows_amd64  x86_64-pc-windows-gnu (zig's mingw-w64), Windows 10+
 # The plugin listens on a unix socket on linux and darwin and on loopback TCP on Windows
 # (src/plugin/listener.rs).
@@ -62,7 +63,7 @@ while [[ $# -gt 0 ]]; do
     --compress-level)
       [[ $# -ge 2 && "$2" =~ ^[0-9]$ ]] || die "--compress-level needs a digit 0-9"
       level="$2"; shift 2 ;;
-    -h|--help) sed -n '2,35p' "$0" | cut -c3-; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0" | cut -c3-; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
