@@ -3,11 +3,14 @@
 # machine, from the package registries only, cached under <repo>/.cache/cross (git-ignored).
 #
 # Usage: scripts/install-cross.sh [build] [run]      (no argument: both)
-#   build  the cross linkers: rustup targets, zig (PyPI `ziglang`) and cargo-zigbuild
-#          (crates.io), linked into .cache/cross/bin; scripts/release.sh needs these
+#   build  the cross linkers: rustup targets, zig (PyPI `ziglang`) and cargo-zigbuild (its
+#          prebuilt binary from PyPI, which saves compiling it), linked into
+#          .cache/cross/bin; scripts/release.sh needs these
 #   run    the emulators the release tests run foreign binaries under (Debian packages, root):
 #          qemu-user-static + libc6-arm64-cross/libgcc-s1-arm64-cross (linux_arm64) and
-#          wine64 (windows_amd64); gpg for signing SHA256SUMS
+#          wine64 (windows_amd64) with a prepared prefix; gpg for signing SHA256SUMS. Wine 8.0
+#          lacks bcryptprimitives.dll, which Windows 10+ has and Rust's standard library
+#          imports; the prefix gets a stand-in built with zig from scripts/wine/.
 # Prints the directory to put first on PATH (.cache/cross/bin: zig, cargo-zigbuild).
 #
 # What each platform needs (scripts/release.sh builds them all from here):
@@ -15,8 +18,8 @@
 #                 distribution of the last ten years, not only on this machine's glibc)
 #   linux_arm64   aarch64-unknown-linux-gnu, zig, glibc 2.17
 #   darwin_amd64  x86_64-apple-darwin, zig; the Security and CoreFoundation frameworks are
-#   darwin_arm64  aarch64-apple-darwin  linked against generated .tbd stubs
-#                 (scripts/macos-framework-stubs.py), since no macOS SDK comes from a registry
+#   darwin_arm64  aarch64-apple-darwin  linked against .tbd stubs generated per link
+#                 (scripts/macos-link.py), since no macOS SDK comes from a registry
 #   windows_amd64 x86_64-pc-windows-gnu, zig (its mingw-w64 CRT and import libraries)
 #
 # Idempotent and safe under parallel callers (the test set-up starts it in the background while
@@ -27,7 +30,6 @@ set -euo pipefail
 die() { echo "install-cross: $*" >&2; exit 1; }
 
 # Pinned versions: the ones the release tests were run with.
-ZIG_REQUIREMENT="ziglang==0.17.1"
 ZIG_VERSION="0.17.1"
 ZIGBUILD_VERSION="0.24.1"
 RUST_TARGETS=(x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-gnu)
@@ -44,7 +46,7 @@ for arg in "$@"; do
   case "$arg" in
     build) want_build=1 ;;
     run) want_run=1 ;;
-    -h|--help) sed -n '2,25p' "$0" | cut -c3-; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | cut -c3-; exit 0 ;;
     *) die "unknown argument '$arg' (expected build and/or run)" ;;
   esac
 done
@@ -58,22 +60,27 @@ fi
 zig_ok() { [[ "$("$bin_dir/zig" version 2>/dev/null)" == "$ZIG_VERSION" ]]; }
 zigbuild_ok() { [[ "$("$bin_dir/cargo-zigbuild" --version 2>/dev/null)" == "cargo-zigbuild $ZIGBUILD_VERSION" ]]; }
 
-install_zig() {
-  zig_ok && return 0
-  # The ziglang wheel carries the zig binary and its lib/ (libc headers, CRT sources, the
-  # macOS libSystem stubs). It goes into its own venv; zig finds lib/ next to its real path.
-  echo "install-cross: installing $ZIG_REQUIREMENT from PyPI" >&2
-  local venv="$cross_dir/zig-venv"
+# zig and cargo-zigbuild, both from PyPI, in one venv. The ziglang wheel carries the zig
+# binary and its lib/ (libc headers, CRT sources, the macOS libSystem stubs); zig finds lib/
+# next to its real path. The cargo-zigbuild wheel carries the same binary `cargo install`
+# would build.
+install_tools() {
+  zig_ok && zigbuild_ok && return 0
+  local venv="$cross_dir/venv" requirements=("ziglang==$ZIG_VERSION" "cargo-zigbuild==$ZIGBUILD_VERSION")
+  echo "install-cross: installing ${requirements[*]} from PyPI" >&2
   rm -rf "$venv"
   "${PYTHON:-python3}" -m venv "$venv"
-  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install --quiet "$ZIG_REQUIREMENT" >&2 \
-    || die "pip install $ZIG_REQUIREMENT failed"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install --quiet --only-binary :all: \
+    "${requirements[@]}" >&2 || die "pip install ${requirements[*]} failed"
   local zig
   zig="$("$venv/bin/python" -c 'import ziglang, os; print(os.path.dirname(ziglang.__file__))')/zig"
   [[ -x "$zig" ]] || die "the ziglang wheel has no zig binary at $zig"
+  [[ -x "$venv/bin/cargo-zigbuild" ]] || die "the cargo-zigbuild wheel has no binary"
   # Relative, so the cache stays valid wherever the repository (or .cache/) is mounted.
   ln -sfn "../${zig#"$cross_dir/"}" "$bin_dir/zig"
+  ln -sfn "../venv/bin/cargo-zigbuild" "$bin_dir/cargo-zigbuild"
   zig_ok || die "zig at $zig does not report version $ZIG_VERSION"
+  zigbuild_ok || die "cargo-zigbuild does not report version $ZIGBUILD_VERSION"
 }
 
 install_build() {
@@ -89,15 +96,7 @@ install_build() {
     rustup target add "${missing[@]}" >&2 || die "rustup target add failed"
   fi
 
-  install_zig
-
-  if ! zigbuild_ok; then
-    echo "install-cross: cargo install cargo-zigbuild@$ZIGBUILD_VERSION (about a minute)" >&2
-    cargo install --quiet --locked --root "$cross_dir/cargo-zigbuild" \
-      "cargo-zigbuild@$ZIGBUILD_VERSION" >&2 || die "cargo install cargo-zigbuild failed"
-    ln -sfn "../cargo-zigbuild/bin/cargo-zigbuild" "$bin_dir/cargo-zigbuild"
-    zigbuild_ok || die "cargo-zigbuild does not report version $ZIGBUILD_VERSION"
-  fi
+  install_tools
 }
 
 install_run() {
@@ -130,7 +129,7 @@ install_run() {
   local want
   want="$(sha256sum "$dll_src" | cut -d' ' -f1)"
   if [[ "$(cat "$prefix/.ready" 2>/dev/null)" != "$want" ]]; then
-    install_zig
+    install_tools
     echo "install-cross: creating the wine prefix" >&2
     rm -rf "$prefix"
     local work
