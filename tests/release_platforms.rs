@@ -9,7 +9,7 @@
 //!   CoreFoundation and libSystem, and bind every framework symbol to its framework;
 //! - the `linux_arm64` provider completes the go-plugin handshake under `qemu-aarch64-static`
 //!   and the `windows_amd64` one under `wine64`, over TCP, each with a pinned client
-//!   certificate as Terraform sends it;
+//!   certificate as Terraform sends it; the emulators of both start and answer there too;
 //! - Terraform installs the release from a provider registry served over HTTPS
 //!   (tests/release_support/registry.rs): it checks SHA256SUMS and its signature itself, and
 //!   `terraform providers lock` records all five platforms.
@@ -19,7 +19,9 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::process::Command;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use object::read::macho::{MachHeader, Nlist};
@@ -294,6 +296,54 @@ fn windows_amd64_provider_handshakes_under_wine_over_tcp() {
         (23000..=23999).contains(&port),
         "port {port} outside PLUGIN_MIN_PORT..PLUGIN_MAX_PORT"
     );
+}
+
+/// The emulator ships for the same machines: its `linux_arm64` and `windows_amd64` builds
+/// start under qemu and wine, print their endpoint and answer HTTP on loopback.
+#[test]
+fn emulators_start_and_answer_under_qemu_and_wine() {
+    let dist = dist();
+    let dir = tempfile::tempdir().unwrap();
+    let runners: [(&str, fn(&std::path::Path) -> Command); 2] =
+        [("linux_arm64", qemu_aarch64), ("windows_amd64", wine64)];
+    for (name, runner) in runners {
+        let binary = dist.unpack_emulator(platform(name), dir.path());
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut child = runner(&binary)
+            .args(["--listen", "127.0.0.1:0", "--project", "demo"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log.reopen().unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the {name} emulator: {e}"));
+        let endpoint = support::first_stdout_line(&mut child, name, log.path());
+        let origin = endpoint
+            .strip_suffix("/api/projects/demo")
+            .unwrap_or_else(|| panic!("{name}: unexpected endpoint line {endpoint:?}"));
+        let addr = origin
+            .strip_prefix("http://")
+            .unwrap_or_else(|| panic!("{name}: not a plain-HTTP endpoint: {endpoint:?}"));
+        assert!(addr.starts_with("127.0.0.1:"), "{name}: {addr}");
+        // One plain HTTP/1.1 request to a test-control endpoint.
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        write!(
+            stream,
+            "GET /_emulator/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(
+            response.starts_with("HTTP/1.1 200") && response.contains("\"requests\""),
+            "{name}: GET /_emulator/stats answered:\n{response}\nemulator stderr:\n{}",
+            fs::read_to_string(log.path()).unwrap_or_default()
+        );
+    }
 }
 
 /// A Terraform working directory whose configuration requires the provider from `registry`.

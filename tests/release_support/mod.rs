@@ -137,7 +137,16 @@ impl Dist {
 
     /// Unpacks the provider of `platform` into `dir` (mode 0755) and returns its path.
     pub fn unpack_provider(&self, platform: Platform, dir: &Path) -> PathBuf {
-        let member = self.zip_member(&platform.provider_zip());
+        self.unpack(&platform.provider_zip(), dir)
+    }
+
+    /// Unpacks the emulator of `platform` into `dir` (mode 0755) and returns its path.
+    pub fn unpack_emulator(&self, platform: Platform, dir: &Path) -> PathBuf {
+        self.unpack(&platform.emulator_zip(), dir)
+    }
+
+    fn unpack(&self, zip_name: &str, dir: &Path) -> PathBuf {
+        let member = self.zip_member(zip_name);
         let path = dir.join(&member.name);
         fs::write(&path, &member.bytes).unwrap();
         use std::os::unix::fs::PermissionsExt;
