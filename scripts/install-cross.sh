@@ -135,7 +135,7 @@ install_run() {
     local work
     work="$(mktemp -d "$cross_dir/.tmp-wine-XXXXXX")"
     ZIG_GLOBAL_CACHE_DIR="$cross_dir/zig-cache" "$bin_dir/zig" cc -target x86_64-windows-gnu \
-      -shared -O2 -o "$work/bcryptprimitives.dll" "$dll_src" -ladvapi32 >&2 \
+      -shared -O2 -nostdlib -o "$work/bcryptprimitives.dll" "$dll_src" -ladvapi32 >&2 \
       || { rm -rf "$work"; die "building the bcryptprimitives.dll stand-in failed"; }
     WINEPREFIX="$prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" \
       "$(wine_binary)" wineboot --init >/dev/null 2>&1 || { rm -rf "$work"; die "wineboot failed"; }
