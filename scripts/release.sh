@@ -24,7 +24,7 @@
 #
 # What each platform needs (scripts/install-cross.sh installs it, cached under .cache/cross):
 # the Rust target's standard library (rustup), zig (PyPI `ziglang`) as C compiler and linker,
-# driven by cargo-zigbuild (crates.io). Per platform:
+# driven by cargo-zigbuild (its prebuilt binary from PyPI). Per platform:
 #   linux_amd64    x86_64-unknown-linux-gnu against glibc 2.17, so the binary runs on every
 #   linux_arm64    aarch64-unknown-linux-gnu  distribution of the last ten years
 #   darwin_amd64   x86_64-apple-darwin, macOS 10.12+; Security and CoreFoundation are linked
