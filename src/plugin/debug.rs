@@ -41,20 +41,8 @@ pub fn announce(reattach_json: &str) -> io::Result<()> {
         err,
         "Provider started in debug mode. In the shell where you run Terraform:\n\n\
          \texport TF_REATTACH_PROVIDERS='{reattach_json}'\n\n\
-         Stop the provider with Ctrl-C (SIGINT) or SIGTERM."
+         Stop the provider with Ctrl-C."
     )
-}
-
-/// Resolves on the first SIGINT or SIGTERM.
-pub async fn termination_signal() -> io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut term = signal(SignalKind::terminate())?;
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
-    }
-    Ok(())
 }
 
 #[cfg(test)]

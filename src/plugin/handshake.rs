@@ -35,12 +35,21 @@ pub enum HandshakeError {
          TF_REATTACH_PROVIDERS value it prints."
     )]
     NotLaunchedByTerraform,
-    /// Terraform offered no protocol version we speak (e.g. Terraform 0.11, which speaks 4).
+    /// Terraform offered only older protocol versions (e.g. Terraform 0.11, which speaks 4).
     #[error(
         "Terraform offered plugin protocol version(s) {offered}, but this provider speaks only \
          protocol {PROTOCOL_VERSION}, which Terraform 0.12 and later support. Please upgrade Terraform."
     )]
     NoCommonProtocol { offered: String },
+    /// Terraform offered only newer protocol versions: a Terraform that no longer runs
+    /// protocol-5 providers, where upgrading Terraform cannot help.
+    #[error(
+        "Terraform offered plugin protocol version(s) {offered}, but this provider speaks only \
+         protocol {PROTOCOL_VERSION}, which this Terraform no longer supports. Use a release of \
+         azureai/azureai that supports one of the offered versions, or a Terraform release that \
+         still supports protocol {PROTOCOL_VERSION}."
+    )]
+    OnlyNewerProtocols { offered: String },
 }
 
 /// Accepts only the cookie Terraform sets; anything else means we were not launched by it.
@@ -54,23 +63,27 @@ pub fn check_magic_cookie(value: Option<&str>) -> Result<(), HandshakeError> {
 /// Picks protocol 5 from the versions the host offers.
 ///
 /// go-plugin treats a missing variable as the legacy version 4, and builds the list from a
-/// Go map, so the order carries no preference.
+/// Go map, so the order carries no preference. Without protocol 5 the advice depends on which
+/// side is behind: a Terraform offering only newer versions needs a newer provider (or an
+/// older Terraform), anything else a newer Terraform.
 pub fn negotiate_protocol(offered: Option<&str>) -> Result<u32, HandshakeError> {
     let offered = offered.unwrap_or("4");
-    let speaks_ours = offered
+    let versions: Vec<u32> = offered
         .split(',')
         .filter_map(|v| v.trim().parse::<u32>().ok())
-        .any(|v| v == PROTOCOL_VERSION);
-    if speaks_ours {
-        Ok(PROTOCOL_VERSION)
+        .collect();
+    if versions.contains(&PROTOCOL_VERSION) {
+        return Ok(PROTOCOL_VERSION);
+    }
+    let shown = if offered.trim().is_empty() {
+        "(none)".to_string()
     } else {
-        Err(HandshakeError::NoCommonProtocol {
-            offered: if offered.trim().is_empty() {
-                "(none)".into()
-            } else {
-                offered.into()
-            },
-        })
+        offered.to_string()
+    };
+    if !versions.is_empty() && versions.iter().all(|&v| v > PROTOCOL_VERSION) {
+        Err(HandshakeError::OnlyNewerProtocols { offered: shown })
+    } else {
+        Err(HandshakeError::NoCommonProtocol { offered: shown })
     }
 }
 
@@ -157,6 +170,10 @@ mod tests {
     fn negotiation_rejects_other_versions() {
         assert!(matches!(
             negotiate_protocol(Some("6")),
+            Err(HandshakeError::OnlyNewerProtocols { .. })
+        ));
+        assert!(matches!(
+            negotiate_protocol(Some("4")),
             Err(HandshakeError::NoCommonProtocol { .. })
         ));
         // Missing means the legacy protocol 4.
@@ -164,6 +181,34 @@ mod tests {
         assert!(err.to_string().contains("version(s) 4"), "{err}");
         assert!(negotiate_protocol(Some("")).is_err());
         assert!(negotiate_protocol(Some("55")).is_err());
+    }
+
+    /// Only newer versions on offer: upgrading Terraform cannot help, the provider (or an older
+    /// Terraform) can.
+    #[test]
+    fn only_newer_protocols_advise_a_newer_provider_not_a_newer_terraform() {
+        for offered in ["6", "6,7", " 7 "] {
+            let msg = negotiate_protocol(Some(offered)).unwrap_err().to_string();
+            assert!(!msg.contains("upgrade Terraform"), "{offered}: {msg}");
+            assert!(
+                msg.contains(&format!("version(s) {offered}"))
+                    && msg.contains("protocol 5")
+                    && msg.contains("no longer supports")
+                    && msg.contains("release of azureai/azureai that supports one of the offered")
+                    && msg.contains("Terraform release that still supports protocol 5"),
+                "{offered}: {msg}"
+            );
+        }
+        // Anything older on offer (alone or next to newer ones) still means an old Terraform.
+        for offered in ["4", "3,4", "4,6", "garbage", ""] {
+            let msg = negotiate_protocol(Some(offered)).unwrap_err().to_string();
+            assert!(
+                msg.contains("Please upgrade Terraform"),
+                "{offered:?}: {msg}"
+            );
+        }
+        let msg = negotiate_protocol(None).unwrap_err().to_string();
+        assert!(msg.contains("Please upgrade Terraform"), "{msg}");
     }
 
     #[test]

@@ -1,11 +1,17 @@
 //! Where the plugin listens: a unix socket in a private temp directory (what Go plugins do on
-//! Linux), or loopback TCP inside the port range go-plugin hands us.
+//! Linux and macOS), or loopback TCP inside the port range go-plugin hands us (what Go plugins
+//! do on Windows, where go-plugin has no unix sockets; Terraform there sets
+//! `PLUGIN_MIN_PORT`/`PLUGIN_MAX_PORT`, 10000-25000 by default).
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+#[cfg(unix)]
+use std::path::Path;
+use std::path::PathBuf;
 
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::TcpListener;
+#[cfg(unix)]
+use tokio::net::UnixListener;
 
 use super::conn::PluginConn;
 use super::handshake::Network;
@@ -16,11 +22,11 @@ pub const FORCE_TCP_KEY: &str = "AZUREAI_PLUGIN_TCP";
 /// How to choose the listener, read from the environment go-plugin gives us.
 #[derive(Debug, Clone, Default)]
 pub struct ListenConfig {
-    /// Use TCP instead of a unix socket.
+    /// Use TCP instead of a unix socket (Windows always uses TCP).
     pub force_tcp: bool,
     /// `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT`, when the host set both.
     pub port_range: Option<(u16, u16)>,
-    /// `PLUGIN_UNIX_SOCKET_DIR`: parent directory for the socket directory.
+    /// `PLUGIN_UNIX_SOCKET_DIR`: parent directory for the socket directory (unix only).
     pub socket_dir: Option<PathBuf>,
 }
 
@@ -44,6 +50,7 @@ impl ListenConfig {
 #[derive(Debug)]
 pub enum Listener {
     Tcp(TcpListener),
+    #[cfg(unix)]
     Unix {
         listener: UnixListener,
         /// Keeps the socket path alive; removes the directory when the listener goes away.
@@ -52,8 +59,11 @@ pub enum Listener {
 }
 
 impl Listener {
-    /// Unix socket unless TCP is forced; falls back to TCP if the socket cannot be created.
+    /// On unix a unix socket unless TCP is forced, falling back to TCP if the socket cannot be
+    /// created (e.g. a socket path beyond the platform's limit: 108 bytes on Linux, 104 on
+    /// macOS); on Windows loopback TCP.
     pub fn bind(config: &ListenConfig) -> io::Result<Self> {
+        #[cfg(unix)]
         if !config.force_tcp {
             match Self::bind_unix(config.socket_dir.as_deref()) {
                 Ok(l) => return Ok(l),
@@ -69,6 +79,7 @@ impl Listener {
     }
 
     /// A socket `plugin.sock` inside a fresh 0700 directory, so no other user can connect.
+    #[cfg(unix)]
     pub fn bind_unix(parent: Option<&Path>) -> io::Result<Self> {
         let dir = SocketDir::create(parent)?;
         let listener = UnixListener::bind(dir.socket_path())?;
@@ -110,6 +121,7 @@ impl Listener {
     pub fn network(&self) -> Network {
         match self {
             Listener::Tcp(_) => Network::Tcp,
+            #[cfg(unix)]
             Listener::Unix { .. } => Network::Unix,
         }
     }
@@ -118,6 +130,7 @@ impl Listener {
     pub fn address(&self) -> io::Result<String> {
         match self {
             Listener::Tcp(l) => Ok(l.local_addr()?.to_string()),
+            #[cfg(unix)]
             Listener::Unix { dir, .. } => Ok(dir.socket_path().display().to_string()),
         }
     }
@@ -126,6 +139,7 @@ impl Listener {
     pub fn tcp_addr(&self) -> Option<SocketAddr> {
         match self {
             Listener::Tcp(l) => l.local_addr().ok(),
+            #[cfg(unix)]
             Listener::Unix { .. } => None,
         }
     }
@@ -138,6 +152,7 @@ impl Listener {
                 s.set_nodelay(true)?;
                 Ok(PluginConn::new(s))
             }
+            #[cfg(unix)]
             Listener::Unix { listener, .. } => {
                 let (s, _) = listener.accept().await?;
                 Ok(PluginConn::new(s))
@@ -147,20 +162,29 @@ impl Listener {
 }
 
 /// A private directory holding the unix socket; removed on drop.
+#[cfg(unix)]
 #[derive(Debug)]
 pub struct SocketDir {
     path: PathBuf,
 }
 
+#[cfg(unix)]
 impl SocketDir {
     fn create(parent: Option<&Path>) -> io::Result<Self> {
         use std::os::unix::fs::DirBuilderExt;
         let parent = parent
             .map(Path::to_path_buf)
             .unwrap_or_else(std::env::temp_dir);
-        let path = parent.join(format!("plugin{}", uuid::Uuid::new_v4().simple()));
+        let path = parent.join(Self::dir_name());
         std::fs::DirBuilder::new().mode(0o700).create(&path)?;
         Ok(SocketDir { path })
+    }
+
+    /// `plugin` and 64 random bits: unique among concurrent providers (creating an existing
+    /// directory fails) and short, since a socket path has a hard limit (104 bytes on macOS,
+    /// whose `$TMPDIR` alone is about 50).
+    fn dir_name() -> String {
+        format!("plugin{:016x}", rand::random::<u64>())
     }
 
     pub fn socket_path(&self) -> PathBuf {
@@ -168,6 +192,7 @@ impl SocketDir {
     }
 }
 
+#[cfg(unix)]
 impl Drop for SocketDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
@@ -178,6 +203,7 @@ impl Drop for SocketDir {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn unix_socket_lives_in_private_dir_and_is_removed() {
         use std::os::unix::fs::PermissionsExt;
@@ -192,6 +218,23 @@ mod tests {
         );
         drop(l);
         assert!(!dir.exists(), "socket dir {dir:?} left behind");
+    }
+
+    /// macOS's `$TMPDIR` looks like `/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/` (49
+    /// bytes); the socket path under it must stay within macOS's 104-byte `sun_path`.
+    #[cfg(unix)]
+    #[test]
+    fn socket_path_fits_macos_limit_under_its_tmpdir() {
+        let tmpdir = "/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/";
+        let path = Path::new(tmpdir)
+            .join(SocketDir::dir_name())
+            .join("plugin.sock");
+        assert!(
+            path.as_os_str().len() < 104,
+            "{} bytes",
+            path.as_os_str().len()
+        );
+        assert_ne!(SocketDir::dir_name(), SocketDir::dir_name());
     }
 
     #[tokio::test]

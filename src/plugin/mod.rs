@@ -2,11 +2,13 @@
 //! request reaches the provider service".
 //!
 //! - [`handshake`]: magic cookie, protocol negotiation, the stdout handshake line
-//! - [`listener`]: unix socket (default) or loopback TCP in go-plugin's port range
+//! - [`listener`]: unix socket (default on unix) or loopback TCP in go-plugin's port range
+//!   (always on Windows, where go-plugin has no unix sockets)
 //! - [`mtls`]: AutoMTLS with a fresh server certificate and the pinned client certificate
 //! - [`incoming`]: accept loop running TLS handshakes, feeding tonic
 //! - [`side_services`]: GRPCController / GRPCStdio / GRPCBroker (+ gRPC health)
 //! - [`debug`]: `--debug` reattach mode
+//! - [`signals`]: Ctrl-C and termination requests, per platform
 //!
 //! Only this module and `protocol` know about tonic.
 
@@ -17,6 +19,7 @@ pub mod incoming;
 pub mod listener;
 pub mod mtls;
 pub mod side_services;
+pub mod signals;
 
 use std::time::Duration;
 
@@ -103,7 +106,7 @@ where
 }
 
 /// Serves `provider` as Terraform's plugin until Terraform shuts it down (or, in debug mode,
-/// until SIGINT/SIGTERM).
+/// until Ctrl-C or a request to terminate).
 ///
 /// Errors that happen before the handshake (not launched by Terraform, no common protocol,
 /// cannot listen) are returned; the caller reports them on stderr and exits non-zero.
@@ -155,36 +158,16 @@ async fn serve_managed<S: Provider>(
     };
     tracing::debug!(network = line.network.as_str(), address = %line.address, tls = tls.is_some(), "plugin listening");
 
-    handle_signals_like_go_plugin(shutdown.clone())?;
+    // Like go-plugin servers: Ctrl-C is ignored, a request to terminate stops gracefully.
+    signals::ignore_interrupts_stop_on_terminate(shutdown.clone())?;
     let incoming = incoming::accept_loop(listener, tls, shutdown.clone());
     // Announce only once everything that can fail has succeeded: Terraform dials right away.
     handshake::announce(&line)?;
     serve_incoming(provider, incoming, shutdown, true).await
 }
 
-/// Ctrl-C in a terminal signals the whole process group, provider included. Like go-plugin
-/// servers we ignore SIGINT: Terraform itself decides what to do and tells us through the
-/// `Stop` RPC and `GRPCController.Shutdown`. SIGTERM stops the server gracefully.
-fn handle_signals_like_go_plugin(shutdown: CancellationToken) -> std::io::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut term = signal(SignalKind::terminate())?;
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = int.recv() => tracing::trace!("SIGINT received; ignoring (Terraform sends Stop instead)"),
-                _ = term.recv() => {
-                    tracing::debug!("SIGTERM received; stopping");
-                    shutdown.cancel();
-                    break;
-                }
-            }
-        }
-    });
-    Ok(())
-}
-
-/// `--debug`: plaintext loopback, reattach JSON on stdout, run until SIGINT/SIGTERM.
+/// `--debug`: plaintext loopback, reattach JSON on stdout, run until Ctrl-C or a request to
+/// terminate ([`signals`]).
 async fn serve_debug<S: Provider>(
     provider: S,
     opts: &ServeOptions,
@@ -201,7 +184,7 @@ async fn serve_debug<S: Provider>(
     debug::announce(&json)?;
     let on_signal = shutdown.clone();
     tokio::spawn(async move {
-        if let Err(e) = debug::termination_signal().await {
+        if let Err(e) = signals::any_termination().await {
             tracing::error!(error = %e, "cannot listen for signals");
         }
         on_signal.cancel();
