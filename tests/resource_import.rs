@@ -156,12 +156,11 @@ fn top_level_keys(hcl: &str) -> Vec<String> {
     let mut keys = Vec::new();
     for line in hcl.lines() {
         let t = line.trim();
-        if depth == 1 {
-            if let Some((k, _)) = t.split_once('=') {
-                if !k.contains('{') {
-                    keys.push(k.trim().to_owned());
-                }
-            }
+        if depth == 1
+            && let Some((k, _)) = t.split_once('=')
+            && !k.contains('{')
+        {
+            keys.push(k.trim().to_owned());
         }
         depth += t.matches('{').count() as i32 - t.matches('}').count() as i32;
     }
