@@ -52,7 +52,7 @@ static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
             .attribute(s("memory", "Memory."))
             .attribute(s("description", "Description."))
             .attribute(Attribute::string_map("metadata").computed().description("Metadata (without the provider's creation token)."))
-            .attribute(Attribute::string_map("environment_variables").computed().sensitive().description("Environment variables of the container (sensitive)."))
+            .attribute(Attribute::string_map("environment_variables").computed().sensitive().description("Environment variables of the container (sensitive), every one the service returns: write-only variables (`environment_variables_wo` of the resource) included, and Terraform stores a data source's result in the state. Do not read a version that holds secrets with this data source."))
             .attribute(Attribute::typed("container_protocol_versions", Type::list(protocol)).computed().description("Protocols the container serves: `protocol`, `version`."))
             .attribute(s("status", "Version status."))
             .attribute(s("created_at", "Creation time, RFC 3339."))

@@ -21,8 +21,8 @@ pub mod value;
 pub use diag::{AttrPath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use schema::{Attribute, Block, NestedBlock, Nesting, OnChange, Schema};
 pub use traits::{
-    ApplyRequest, ApplyResponse, Ctx, DataSource, ImportResponse, ImportedResource, PlanRequest,
-    PlanResponse, Provider, ReadDataRequest, ReadDataResponse, ReadRequest, ReadResponse, Resource,
-    UpgradeRequest, UpgradeResponse,
+    ApplyRequest, ApplyResponse, ClientCapabilities, Ctx, DataSource, ImportResponse,
+    ImportedResource, PlanRequest, PlanResponse, Provider, ReadDataRequest, ReadDataResponse,
+    ReadRequest, ReadResponse, Resource, UpgradeRequest, UpgradeResponse,
 };
 pub use value::{Number, Type, Value};

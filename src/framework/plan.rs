@@ -22,7 +22,9 @@ use super::value::Value;
 /// 1. the validators run again on the configuration, errors only (validate skipped unknown
 ///    values, some of which are known now; its warnings were shown already); on an error the
 ///    proposed state goes back unchanged;
-/// 2. on create, computed attributes the configuration leaves null become unknown;
+/// 2. write-only attributes are planned null (Terraform hands their values over in the
+///    configuration, never in a plan); on create, computed attributes the configuration leaves
+///    null become unknown;
 /// 3. defaults fill optional+computed attributes the configuration leaves null (defaults
 ///    follow the configuration: removing an argument plans its default again);
 /// 4. on update, a computed attribute whose new value is equivalent to the prior one keeps
@@ -42,16 +44,16 @@ pub fn from_schema(block: &Block, req: &PlanRequest) -> PlanResponse {
     }
     resp.diagnostics = validate::config(block, &req.config).errors();
     if resp.diagnostics.has_errors() {
-        resp.planned_state = req.proposed_new_state.clone();
+        resp.planned_state = block.without_write_only(req.proposed_new_state.clone());
         return resp;
     }
     let config = &req.config;
     let prior = &req.prior_state;
-    let mut planned = if prior.is_null() {
+    let mut planned = block.without_write_only(if prior.is_null() {
         mark_computed_unknown(block, config, &req.proposed_new_state)
     } else {
         req.proposed_new_state.clone()
-    };
+    });
     apply_defaults(block, config, &mut planned);
     if prior.is_null() {
         resp.planned_state = planned;

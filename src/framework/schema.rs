@@ -18,7 +18,13 @@
 //!   prior spelling and does not replace;
 //! - `requires_replace`: a change replaces the object;
 //! - `state_only`: a change only rewrites Terraform's state (nothing to send; e.g. a flag that
-//!   steers a later delete, or the timeouts block).
+//!   steers a later delete, or the timeouts block);
+//! - `write_only`: Terraform (1.11 and later) hands the value to the provider in the
+//!   configuration and never stores it in a plan or the state; the framework plans and answers
+//!   null for it in every plan and state, whatever Terraform asks, and refuses a value from a
+//!   Terraform that does not announce the capability (`framework::validate::write_only`).
+//!   Terraform cannot see a change of a value it never stores, so a write-only argument takes
+//!   no change rule; a companion argument (`*_version`) carries the change.
 //!
 //! A resource without an update call must give every argument `requires_replace` or
 //! `state_only`; [`internal_validate`] (run over every resource by
@@ -79,11 +85,9 @@ pub struct Attribute {
     pub computed: bool,
     pub sensitive: bool,
     pub deprecated: bool,
-    // Write-only arguments (tfplugin5 `Schema.Attribute.write_only`, Terraform 1.11) are not
-    // supported yet. They belong here as a `write_only` flag; the protocol layer then sends the
-    // flag and answers null for the value in every plan and state, `from_schema` plans null,
-    // and `internal_validate` accepts a write-only argument as neither replaced nor state-only
-    // (its value never reaches state; a companion `*_version` argument carries the change).
+    /// Write-only (tfplugin5 `Schema.Attribute.write_only`, Terraform 1.11): the value arrives
+    /// in the configuration only and is null in every plan and state the provider answers.
+    pub write_only: bool,
     /// What a change to this argument does; see [`OnChange`].
     pub on_change: OnChange,
     /// Planned when the configuration leaves the argument null (optional+computed only).
@@ -233,6 +237,23 @@ impl Block {
             .chain(self.blocks.iter().map(Argument::Block))
     }
 
+    /// The write-only attributes (top level only: [`internal_validate`] refuses them in
+    /// nested blocks).
+    pub fn write_only_attributes(&self) -> impl Iterator<Item = &Attribute> {
+        self.attributes.iter().filter(|a| a.write_only)
+    }
+
+    /// `value` with every write-only attribute null: what a plan or state may hold. Null and
+    /// unknown values (no object) are returned as they are.
+    pub fn without_write_only(&self, mut value: Value) -> Value {
+        if matches!(value, Value::Object(_)) {
+            for a in self.write_only_attributes() {
+                value.set(&a.name, Value::Null);
+            }
+        }
+        value
+    }
+
     /// Attributes only the provider sets (computed, not optional).
     pub fn computed_only(&self) -> impl Iterator<Item = &Attribute> {
         self.attributes.iter().filter(|a| a.computed && !a.optional)
@@ -339,6 +360,10 @@ impl Argument<'_> {
             Argument::Block(b) => b.on_change,
         }
     }
+    /// A write-only attribute (never stored, so it takes no change rule).
+    pub fn is_write_only(&self) -> bool {
+        matches!(self, Argument::Attribute(a) if a.write_only)
+    }
 }
 
 /// How a default reads in a description (`1`, `2Gi`, `false`).
@@ -357,7 +382,7 @@ impl Schema {
     pub fn undecided_arguments(&self) -> Vec<String> {
         self.block
             .arguments()
-            .filter(|a| a.on_change() == OnChange::Update)
+            .filter(|a| a.on_change() == OnChange::Update && !a.is_write_only())
             .map(|a| a.name().to_owned())
             .collect()
     }
@@ -370,7 +395,10 @@ impl Schema {
 /// - a default belongs to an optional+computed attribute (Terraform lets the provider choose
 ///   only computed values);
 /// - a computed-only attribute takes no change rule, default or validator (the user never
-///   sets it).
+///   sets it);
+/// - a write-only attribute is optional or required, never computed, takes no default and no
+///   change rule (Terraform never stores it, so no change of it can be seen), and sits at the
+///   top level of the resource (the plan and state nulling looks there).
 pub fn internal_validate(type_name: &str, schema: &Schema, has_update: bool) -> Vec<String> {
     let mut problems = Vec::new();
     if !has_update {
@@ -387,6 +415,33 @@ pub fn internal_validate(type_name: &str, schema: &Schema, has_update: bool) -> 
 }
 
 fn check_block(at: &str, block: &Block, problems: &mut Vec<String>) {
+    check_attributes(at, block, problems);
+    for b in &block.blocks {
+        let here = format!("{at}.{}", b.name);
+        for a in b.block.write_only_attributes() {
+            problems.push(format!(
+                "{here}.{}: write-only attributes are supported at the top level of a resource only",
+                a.name
+            ));
+        }
+        check_block(&here, &b.block, problems);
+    }
+}
+
+fn check_attributes(at: &str, block: &Block, problems: &mut Vec<String>) {
+    for a in block.write_only_attributes() {
+        let here = format!("{at}.{}", a.name);
+        if a.computed || !(a.optional || a.required) {
+            problems.push(format!(
+                "{here}: a write-only attribute is optional or required, never computed"
+            ));
+        }
+        if a.default.is_some() || a.on_change != OnChange::Update {
+            problems.push(format!(
+                "{here}: write-only, so Terraform never stores it: drop its default and change rule (a companion argument carries the change)"
+            ));
+        }
+    }
     for a in &block.attributes {
         let here = format!("{at}.{}", a.name);
         if a.default.is_some() && !(a.optional && a.computed) {
@@ -403,9 +458,6 @@ fn check_block(at: &str, block: &Block, problems: &mut Vec<String>) {
             ));
         }
     }
-    for b in &block.blocks {
-        check_block(&format!("{at}.{}", b.name), &b.block, problems);
-    }
 }
 
 impl Attribute {
@@ -419,6 +471,7 @@ impl Attribute {
             computed: false,
             sensitive: false,
             deprecated: false,
+            write_only: false,
             on_change: OnChange::Update,
             default: None,
             validators: Vec::new(),
@@ -467,6 +520,11 @@ impl Attribute {
     }
     pub fn deprecated(mut self) -> Self {
         self.deprecated = true;
+        self
+    }
+    /// Write-only: see the module documentation. Resources only, top level only.
+    pub fn write_only(mut self) -> Self {
+        self.write_only = true;
         self
     }
     pub fn description(mut self, md: impl Into<String>) -> Self {
@@ -615,6 +673,46 @@ mod tests {
             "{}",
             problems[2]
         );
+    }
+
+    #[test]
+    fn write_only_arguments_take_no_change_rule_and_stay_at_the_top() {
+        let ok = Block::new()
+            .attribute(Attribute::string("name").required().requires_replace())
+            .attribute(Attribute::string_map("secret_wo").optional().write_only());
+        assert!(
+            internal_validate("t", &Schema::new(0, ok.clone()), false).is_empty(),
+            "a write-only argument is exempt from requires_replace/state_only"
+        );
+        let bad = Block::new()
+            .attribute(
+                Attribute::string("a_wo")
+                    .optional_computed()
+                    .write_only()
+                    .requires_replace(),
+            )
+            .block(
+                NestedBlock::single(
+                    "inner",
+                    Block::new().attribute(Attribute::string("b_wo").optional().write_only()),
+                )
+                .state_only(),
+            );
+        let problems = internal_validate("t", &Schema::new(0, bad), false);
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems[0].starts_with("t.a_wo: a write-only attribute is optional or required"));
+        assert!(problems[1].starts_with("t.a_wo: write-only, so Terraform never stores it"));
+        assert!(
+            problems[2]
+                .starts_with("t.inner.b_wo: write-only attributes are supported at the top level")
+        );
+        let mut v = ok.null_value();
+        v.set("name", Value::string("n"));
+        v.set("secret_wo", Value::Unknown);
+        let cleared = ok.without_write_only(v);
+        assert_eq!(cleared.get("secret_wo"), &Value::Null);
+        assert_eq!(cleared.get("name"), &Value::string("n"));
+        assert_eq!(ok.without_write_only(Value::Null), Value::Null);
     }
 
     #[test]

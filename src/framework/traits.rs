@@ -28,6 +28,16 @@ pub struct Ctx {
     pub cancel: CancellationToken,
 }
 
+/// What the calling Terraform says it can handle (tfplugin5 `ClientCapabilities`). A
+/// Terraform that sends none (before 1.9 on most calls, before 1.11 on validation) can handle
+/// none of it: the default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientCapabilities {
+    /// Terraform 1.11 and later: write-only attributes are handed over in the configuration
+    /// and never stored (announced on `ValidateResourceConfig`).
+    pub write_only_attributes_allowed: bool,
+}
+
 /// `PlanResourceChange`.
 #[derive(Clone, Debug, Default)]
 pub struct PlanRequest {

@@ -8,7 +8,36 @@
 
 use super::diag::{AttrPath, Diagnostics};
 use super::schema::{Block, Nesting};
+use super::traits::ClientCapabilities;
 use super::value::Value;
+
+/// The first Terraform version that supports write-only arguments (tfplugin5 5.8).
+pub const WRITE_ONLY_MIN_TERRAFORM: &str = "1.11";
+
+/// Write-only arguments set (or unknown) in `config` of a Terraform that did not announce
+/// `write_only_attributes_allowed`: such a Terraform takes the argument for an ordinary one
+/// and would store its value in the plan and the state, so the value is refused, never
+/// dropped silently and never stored.
+pub fn write_only(block: &Block, config: &Value, caps: &ClientCapabilities) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    if caps.write_only_attributes_allowed || !matches!(config, Value::Object(_)) {
+        return d;
+    }
+    for a in block.write_only_attributes() {
+        if config.get(&a.name).is_null() {
+            continue;
+        }
+        d.error_at(
+            AttrPath::root(&a.name),
+            "Write-only argument not supported",
+            format!(
+                "`{name}` is a write-only argument: Terraform passes its value to the provider during apply and never stores it in the plan or the state. Write-only arguments need Terraform {WRITE_ONLY_MIN_TERRAFORM} or later; this Terraform does not support them and would store the value in the state. Upgrade Terraform to {WRITE_ONLY_MIN_TERRAFORM} or later, or remove `{name}` from the configuration.",
+                name = a.name
+            ),
+        );
+    }
+    d
+}
 
 /// Every finding of the validators declared in `block` (and its nested blocks) on `config`.
 pub fn config(block: &Block, config: &Value) -> Diagnostics {
@@ -143,6 +172,26 @@ mod tests {
             paths(&config(&b, &v)),
             ["name", "tags[\"\"]", "rule", "rule[1].label"]
         );
+    }
+
+    #[test]
+    fn write_only_values_need_the_capability() {
+        let b = Block::new()
+            .attribute(Attribute::string("name").optional())
+            .attribute(Attribute::string_map("secret_wo").optional().write_only());
+        let mut v = b.null_value();
+        let old = ClientCapabilities::default();
+        let new = ClientCapabilities {
+            write_only_attributes_allowed: true,
+        };
+        assert!(write_only(&b, &v, &old).is_empty(), "unset is fine");
+        v.set("secret_wo", Value::Unknown);
+        let d = write_only(&b, &v, &old);
+        assert_eq!(paths(&d), ["secret_wo"], "unknown counts as set");
+        let detail = &d.iter().next().unwrap().detail;
+        assert!(detail.contains("Terraform 1.11 or later"), "{detail}");
+        assert!(detail.contains("`secret_wo`"), "{detail}");
+        assert!(write_only(&b, &v, &new).is_empty());
     }
 
     #[test]

@@ -38,8 +38,9 @@ fn attribute_to_proto(a: &Attribute) -> pb::schema::Attribute {
         sensitive: a.sensitive,
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: a.deprecated,
-        // write-only attributes need client capabilities (5.8+); we declare none
-        write_only: false,
+        // 5.8: Terraform 1.11+ never stores the value; older cores skip the field (the
+        // framework refuses a value from them, see framework::validate::write_only)
+        write_only: a.write_only,
     }
 }
 
@@ -88,6 +89,9 @@ pub fn check(block: &Block, prefix: &str) -> Vec<String> {
                 "{at}: a required attribute cannot also be optional or computed"
             ));
         }
+        if a.write_only && a.computed {
+            problems.push(format!("{at}: a write-only attribute cannot be computed"));
+        }
     }
     for n in &block.blocks {
         let at = format!("{prefix}.{}", n.name);
@@ -119,6 +123,27 @@ pub fn check(block: &Block, prefix: &str) -> Vec<String> {
     problems
 }
 
+/// Write-only attributes exist for managed resources only: Terraform refuses them in provider
+/// and data source schemas.
+pub fn check_no_write_only(block: &Block, prefix: &str) -> Vec<String> {
+    let mut problems: Vec<String> = block
+        .write_only_attributes()
+        .map(|a| {
+            format!(
+                "{prefix}.{}: write-only attributes belong to managed resources only",
+                a.name
+            )
+        })
+        .collect();
+    for n in &block.blocks {
+        problems.extend(check_no_write_only(
+            &n.block,
+            &format!("{prefix}.{}", n.name),
+        ));
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +162,7 @@ mod tests {
                         .sensitive(),
                 )
                 .attribute(Attribute::number("n").computed().deprecated())
+                .attribute(Attribute::string("s_wo").optional().write_only())
                 .block(
                     NestedBlock::list(
                         "rule",
@@ -161,6 +187,7 @@ mod tests {
         assert_eq!(b.attributes[1].r#type, br#"["map","string"]"#);
         assert!(b.attributes[1].sensitive && b.attributes[1].optional);
         assert!(b.attributes[2].computed && b.attributes[2].deprecated);
+        assert!(b.attributes[3].write_only && !b.attributes[2].write_only);
         assert_eq!(b.block_types[0].nesting, NestingMode::List as i32);
         assert_eq!(
             (b.block_types[0].min_items, b.block_types[0].max_items),
@@ -215,5 +242,22 @@ mod tests {
             );
         }
         assert_eq!(problems.len(), expect.len(), "{problems:#?}");
+        let wo = Block::new()
+            .attribute(Attribute::string("w").optional_computed().write_only())
+            .block(NestedBlock::single(
+                "s",
+                Block::new().attribute(Attribute::string("x").optional().write_only()),
+            ));
+        assert_eq!(
+            check(&wo, "t"),
+            ["t.w: a write-only attribute cannot be computed"]
+        );
+        assert_eq!(
+            check_no_write_only(&wo, "data.t"),
+            [
+                "data.t.w: write-only attributes belong to managed resources only",
+                "data.t.s.x: write-only attributes belong to managed resources only"
+            ]
+        );
     }
 }

@@ -14,8 +14,8 @@ use tracing::Instrument;
 use super::diagnostics::{decode_error, encode_error, to_proto};
 use super::{dynamic, schema};
 use crate::framework::{
-    ApplyRequest, Ctx, DataSource, Diagnostic, Diagnostics, PlanRequest, Provider, ReadDataRequest,
-    ReadRequest, Resource, UpgradeRequest, Value,
+    ApplyRequest, ClientCapabilities, Ctx, DataSource, Diagnostic, Diagnostics, PlanRequest,
+    Provider, ReadDataRequest, ReadRequest, Resource, UpgradeRequest, Value,
 };
 use crate::framework::{codec, run};
 use crate::proto::tfplugin5 as pb;
@@ -94,9 +94,11 @@ impl ProviderService {
     fn build_schema(&self) -> pb::get_provider_schema::Response {
         let mut problems = Vec::new();
         let provider_schema = self.provider.schema();
-        problems.extend(schema::check(
+        let provider_name = format!("provider {}", self.provider.type_name());
+        problems.extend(schema::check(&provider_schema.block, &provider_name));
+        problems.extend(schema::check_no_write_only(
             &provider_schema.block,
-            &format!("provider {}", self.provider.type_name()),
+            &provider_name,
         ));
         let mut resource_schemas = HashMap::new();
         for r in &self.resources {
@@ -108,10 +110,9 @@ impl ProviderService {
         }
         let mut data_source_schemas = HashMap::new();
         for d in &self.data_sources {
-            problems.extend(schema::check(
-                &d.schema().block,
-                &format!("data.{}", d.type_name()),
-            ));
+            let name = format!("data.{}", d.type_name());
+            problems.extend(schema::check(&d.schema().block, &name));
+            problems.extend(schema::check_no_write_only(&d.schema().block, &name));
             data_source_schemas.insert(
                 d.type_name().to_owned(),
                 schema::schema_to_proto(d.schema()),
@@ -149,6 +150,13 @@ fn capabilities() -> pb::ServerCapabilities {
         plan_destroy: false,
         get_provider_schema_optional: true,
         move_resource_state: false,
+    }
+}
+
+/// The client's capabilities; a Terraform that sends none supports none.
+fn client_capabilities(c: Option<&pb::ClientCapabilities>) -> ClientCapabilities {
+    ClientCapabilities {
+        write_only_attributes_allowed: c.is_some_and(|c| c.write_only_attributes_allowed),
     }
 }
 
@@ -334,7 +342,8 @@ impl GrpcProvider for ProviderService {
                     &req.type_name,
                     &mut diags,
                 ) {
-                    diags.extend(run::validate_resource(r.as_ref(), &config));
+                    let caps = client_capabilities(req.client_capabilities.as_ref());
+                    diags.extend(run::validate_resource(r.as_ref(), &config, &caps));
                 }
             }
         }
@@ -437,15 +446,15 @@ impl GrpcProvider for ProviderService {
                         &req.type_name,
                         &mut diags,
                     ) {
-                        let resp = r
-                            .read(
-                                &self.ctx(),
-                                ReadRequest {
-                                    current_state: current,
-                                    private: req.private.clone(),
-                                },
-                            )
-                            .await;
+                        let resp = run::read_resource(
+                            r.as_ref(),
+                            &self.ctx(),
+                            ReadRequest {
+                                current_state: current,
+                                private: req.private.clone(),
+                            },
+                        )
+                        .await;
                         diags.extend(resp.diagnostics);
                         answer.new_state = encode(
                             &resp.new_state,
@@ -549,17 +558,17 @@ impl GrpcProvider for ProviderService {
                     ];
                     if let Some([prior, planned, config]) = decode_all(values, block, t, &mut diags)
                     {
-                        let resp = r
-                            .apply(
-                                &self.ctx(),
-                                ApplyRequest {
-                                    prior_state: prior,
-                                    planned_state: planned,
-                                    config,
-                                    planned_private: req.planned_private.clone(),
-                                },
-                            )
-                            .await;
+                        let resp = run::apply_resource(
+                            r.as_ref(),
+                            &self.ctx(),
+                            ApplyRequest {
+                                prior_state: prior,
+                                planned_state: planned,
+                                config,
+                                planned_private: req.planned_private.clone(),
+                            },
+                        )
+                        .await;
                         diags.extend(resp.diagnostics);
                         answer.new_state =
                             encode(&resp.new_state, block, "new state", t, &mut diags);
@@ -588,7 +597,7 @@ impl GrpcProvider for ProviderService {
                 Err(d) => diags.push(d),
                 Ok(r) => {
                     let block = &r.schema().block;
-                    let resp = r.import(&self.ctx(), &req.id).await;
+                    let resp = run::import_resource(r.as_ref(), &self.ctx(), &req.id).await;
                     diags.extend(resp.diagnostics);
                     for imported in resp.imported {
                         if let Some(state) = encode(

@@ -42,7 +42,8 @@ pub fn metadata(v: &Value, at: &AttrPath, d: &mut Diagnostics) {
     }
 }
 
-/// Validator of `environment_variables`: the names.
+/// Validator of `environment_variables` and `environment_variables_wo`: the names (never the
+/// values).
 pub fn environment_variables(v: &Value, at: &AttrPath, d: &mut Diagnostics) {
     if let Some(env) = v.as_map() {
         rules::environment_variable_names(env.keys().map(String::as_str), at, d);
@@ -61,6 +62,7 @@ pub fn protocols(v: &Value, at: &AttrPath, d: &mut Diagnostics) {
 pub fn resource_rules(config: &Value) -> Diagnostics {
     let mut d = Diagnostics::new();
     cpu_memory_pairing(config, &mut d);
+    super::write_only::no_name_in_both(config, &mut d);
     if let Some(blocks) = config.get("tool").as_elements() {
         let entries: Vec<ToolEntry<'_>> = blocks.iter().map(tool_entry).collect();
         rules::tools(&entries, &AttrPath::root("tool"), &mut d);

@@ -28,6 +28,7 @@ use tokio::time::Instant;
 mod checks;
 pub mod model;
 mod upgrade;
+mod write_only;
 
 use self::checks::{api_version_rules, resource_rules};
 use self::model::{request_from_plan, state_from_version, status_str};
@@ -129,7 +130,14 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                 rules::RESERVED_METADATA_KEY
             )))
             .attribute(Attribute::string_map("environment_variables").optional().sensitive().requires_replace().equivalent(model::empty_is_unset).validate(checks::environment_variables).description(
-                "Environment variables of the container. Names match `^[A-Za-z_][A-Za-z0-9_]*$`; the `FOUNDRY_` prefix is reserved. Sensitive: hidden in plan output but stored in state — use `${{connections.<name>.<key>}}` placeholders for secrets.",
+                "Environment variables of the container. Names match `^[A-Za-z_][A-Za-z0-9_]*$`; the `FOUNDRY_` prefix is reserved. Sensitive: hidden in plan output but stored in plain text in the state — put secrets in `environment_variables_wo`, or reference a project connection with a `${{connections.<name>.<key>}}` placeholder.",
+            ))
+            .attribute(Attribute::string_map(write_only::WO).optional().sensitive().write_only().validate(checks::environment_variables).description(format!(
+                "Environment variables whose values Terraform never stores: a **write-only** argument (Terraform {min} or later), so the values may come from ephemeral sources (an `ephemeral` input variable, an ephemeral resource such as a Key Vault secret). They are sent when a version is created and are null in every plan and in the state; the names follow the rules of `environment_variables`, and a name may not appear in both maps. Terraform cannot see a change of the values: change `environment_variables_wo_version` to create a new version with the current values. Adding or removing a name without changing `environment_variables_wo_version` is an error at plan. Older Terraform versions get an error when this argument is set.",
+                min = crate::framework::validate::WRITE_ONLY_MIN_TERRAFORM
+            )))
+            .attribute(Attribute::number(write_only::WO_VERSION).optional().requires_replace().description(
+                "Any number that you change whenever the values of `environment_variables_wo` change: a change creates a new version that is sent the current values (a version's variables cannot be updated in place). Stored in the state; the first number set after an import is recorded without a new version.",
             ))
             .attribute(Attribute::bool("force_delete").optional_computed().default(false).state_only().description(
                 "Delete the version even while it has active sessions (ends them). Changing it does not create a new version.",
@@ -169,20 +177,27 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
 });
 
 /// Private state kept next to the resource: when it was created, so a 404 right after create
-/// is retried instead of dropping the resource.
+/// is retried instead of dropping the resource; and the names (never the values) of its
+/// write-only environment variables, so a change of the names is seen ([`write_only`]).
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Private {
     #[serde(default)]
     created_unix_ms: u64,
+    /// `None`: not recorded (an imported version, or a state written before write-only
+    /// arguments existed), in which case the state's plain map holds every variable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    write_only_keys: Option<Vec<String>>,
 }
 
 impl Private {
     fn decode(bytes: &[u8]) -> Private {
         serde_json::from_slice(bytes).unwrap_or_default()
     }
-    fn now() -> Private {
+    /// A version created now with these write-only variables (their names only).
+    fn created(write_only: &std::collections::BTreeMap<String, String>) -> Private {
         Private {
             created_unix_ms: unix_ms(),
+            write_only_keys: Some(write_only.keys().cloned().collect()),
         }
     }
     fn encode(&self) -> Vec<u8> {
@@ -234,6 +249,7 @@ impl Resource for HostedAgentVersion {
             diags.extend(api_version_rules(&req.config, c.api_version()));
         }
         resp.diagnostics.extend_unique(diags);
+        write_only::plan(req, resp);
         if resp.diagnostics.has_errors() {
             resp.planned_state = req.proposed_new_state.clone();
             resp.requires_replace.clear();
@@ -256,7 +272,11 @@ impl Resource for HostedAgentVersion {
             return delete(ctx, &configured, req.prior_state).await;
         }
         if req.prior_state.is_null() {
-            return create(ctx, &configured, req.planned_state).await;
+            // Write-only values arrive in the configuration only, never in the plan.
+            let secrets = write_only::values(&req.config);
+            let mut resp = create(ctx, &configured, req.planned_state, &secrets).await;
+            write_only::scrub(&mut resp.diagnostics, &secrets);
+            return resp;
         }
         // No update call (`has_update` is false): every argument either replaces the version
         // or is state-only in the schema (`internal_validate` holds the schema to that), so an
@@ -329,7 +349,12 @@ impl Resource for HostedAgentVersion {
     }
 }
 
-async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
+async fn create(
+    ctx: &Ctx,
+    c: &Configured,
+    planned: Value,
+    secrets: &std::collections::BTreeMap<String, String>,
+) -> ApplyResponse {
     let mut resp = ApplyResponse::default();
     let agent = planned
         .get("agent_name")
@@ -340,7 +365,11 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
     // A token of this create alone: the client finds the version by it after a lost response,
     // and nothing else can carry it (docs/reliability.md, guarantee 3).
     let token = new_creation_token();
-    let request = request_from_plan(&planned).with_creation_token(&token);
+    let mut request = request_from_plan(&planned).with_creation_token(&token);
+    request
+        .definition
+        .environment_variables
+        .extend(secrets.iter().map(|(k, v)| (k.clone(), v.clone())));
     let mut in_flight = c
         .pending
         .begin(c.client.endpoint().as_str(), &agent, &token);
@@ -354,7 +383,7 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
                     Some(v) => {
                         in_flight.made(&v.version);
                         resp.new_state = state_from_version(&v, Some(&planned));
-                        resp.private = Private::now().encode();
+                        resp.private = Private::created(secrets).encode();
                         resp.diagnostics
                             .push(wait_failed(&v, "Terraform was interrupted"));
                         in_flight.resolved();
@@ -373,6 +402,7 @@ async fn create(ctx: &Ctx, c: &Configured, planned: Value) -> ApplyResponse {
             }
         };
     in_flight.made(&version.version);
+    resp.private = Private::created(secrets).encode();
     let resp = wait_until_active(ctx, c, &planned, version, deadline, resp).await;
     // The version goes back to Terraform with this answer, whatever the wait found.
     in_flight.resolved();
@@ -420,7 +450,6 @@ async fn wait_until_active(
     let agent = version.name.clone();
     tracing::info!(agent = %agent, version = %version.version, status = %status_str(&version), "hosted agent version created");
     // From here on the version exists: every return carries its state.
-    resp.private = Private::now().encode();
     resp.new_state = state_from_version(&version, Some(planned));
     if !c.api_version().has_version_status() {
         return resp;

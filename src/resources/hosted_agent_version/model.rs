@@ -202,9 +202,25 @@ pub fn same_protocols(a: &Value, b: &Value) -> bool {
 /// The state of a version as the service returned it. `prior` is the state or plan this read
 /// follows (none on import): its spelling wins for every definition attribute the service
 /// returned an equivalent value for (by the schema's equivalences), and it supplies the
-/// state-only attributes (`force_delete`, `timeouts`).
+/// state-only attributes (`force_delete`, `timeouts`, `environment_variables_wo_version`).
+///
+/// `environment_variables` holds only the variables `prior` holds: the service returns every
+/// variable on GET, write-only ones included, and those never enter the state (versions are
+/// immutable, so a variable cannot appear out of band; a plain one that changed or went still
+/// shows as drift). Without `prior` (import, data sources) every variable is shown.
 pub fn state_from_version(v: &AgentVersion, prior: Option<&Value>) -> Value {
     let d = &v.definition;
+    let environment_variables: BTreeMap<String, String> =
+        match prior.map(|p| p.get("environment_variables")) {
+            None => d.environment_variables.clone(),
+            Some(Value::Map(held)) => d
+                .environment_variables
+                .iter()
+                .filter(|(k, _)| held.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            Some(_) => BTreeMap::new(),
+        };
     let mut metadata = v.metadata.clone();
     metadata.remove(CREATION_TOKEN_KEY);
     let map_or_null = |m: &BTreeMap<String, String>| {
@@ -253,10 +269,7 @@ pub fn state_from_version(v: &AgentVersion, prior: Option<&Value>) -> Value {
                 .unwrap_or(Value::Null),
         ),
         ("metadata", map_or_null(&metadata)),
-        (
-            "environment_variables",
-            map_or_null(&d.environment_variables),
-        ),
+        ("environment_variables", map_or_null(&environment_variables)),
         ("container_protocol_version", protocols),
         (
             "tool",
@@ -306,6 +319,16 @@ pub fn state_from_version(v: &AgentVersion, prior: Option<&Value>) -> Value {
             .filter(Value::is_wholly_known)
             .unwrap_or(Value::Null),
     );
+    // The number lives only in Terraform (the service knows nothing of it); the values it
+    // stands for are never read back.
+    state.set(
+        "environment_variables_wo_version",
+        prior
+            .map(|p| p.get("environment_variables_wo_version").clone())
+            .filter(Value::is_known)
+            .unwrap_or(Value::Null),
+    );
+    state.set("environment_variables_wo", Value::Null);
     state
 }
 

@@ -42,7 +42,8 @@ fn paths(d: &Diagnostics) -> Vec<String> {
 
 /// The state a successful create of `config` would leave.
 fn applied(config: &Value) -> Value {
-    let mut s = config.clone();
+    // Terraform never stores a write-only value.
+    let mut s = SCHEMA.block.without_write_only(config.clone());
     for (k, v) in [("cpu", "1"), ("memory", "2Gi")] {
         if s.get(k).is_null() {
             s.set(k, Value::string(v));
@@ -58,6 +59,10 @@ fn applied(config: &Value) -> Value {
 
 /// The whole plan, as the protocol layer runs it: the schema's, then the resource's rules.
 async fn plan(prior: &Value, config: &Value) -> PlanResponse {
+    plan_with_private(prior, config, vec![]).await
+}
+
+async fn plan_with_private(prior: &Value, config: &Value, prior_private: Vec<u8>) -> PlanResponse {
     run::plan_resource(
         &resource(),
         &Ctx::default(),
@@ -65,7 +70,7 @@ async fn plan(prior: &Value, config: &Value) -> PlanResponse {
             prior_state: prior.clone(),
             proposed_new_state: propose(&SCHEMA.block, prior, config),
             config: config.clone(),
-            prior_private: vec![],
+            prior_private,
         },
     )
     .await
@@ -73,8 +78,13 @@ async fn plan(prior: &Value, config: &Value) -> PlanResponse {
 
 /// What `terraform validate` reports: the schema's validators, then the resource's rules.
 fn validate(config: &Value) -> Diagnostics {
-    run::validate_resource(&resource(), config)
+    run::validate_resource(&resource(), config, &TERRAFORM_1_11)
 }
+
+/// What Terraform 1.11 announces on validation.
+const TERRAFORM_1_11: crate::framework::ClientCapabilities = crate::framework::ClientCapabilities {
+    write_only_attributes_allowed: true,
+};
 
 #[test]
 fn schema_is_version_1_with_the_fixed_names() {
@@ -394,4 +404,302 @@ async fn removing_an_optional_argument_means_its_default_again() {
     assert_eq!(r.planned_state.get("cpu"), &Value::string("1"));
     assert_eq!(r.planned_state.get("force_delete"), &Value::Bool(false));
     assert_eq!(r.requires_replace, vec![AttrPath::root("cpu")]);
+}
+
+fn env(pairs: &[(&str, &str)]) -> Value {
+    Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::string(*v)))
+            .collect(),
+    )
+}
+
+fn private_with_keys(keys: &[&str]) -> Vec<u8> {
+    Private {
+        created_unix_ms: 1,
+        write_only_keys: Some(keys.iter().map(|k| k.to_string()).collect()),
+    }
+    .encode()
+}
+
+fn recorded_keys(private: &[u8]) -> Option<Vec<String>> {
+    Private::decode(private).write_only_keys
+}
+
+#[test]
+fn write_only_arguments_are_declared_as_such() {
+    let wo = SCHEMA
+        .block
+        .find_attribute("environment_variables_wo")
+        .unwrap();
+    assert!(wo.write_only && wo.sensitive && wo.optional && !wo.computed);
+    let version = SCHEMA
+        .block
+        .find_attribute("environment_variables_wo_version")
+        .unwrap();
+    assert!(!version.write_only && version.on_change == OnChange::Replace);
+    assert_eq!(
+        SCHEMA.block.write_only_attributes().count(),
+        1,
+        "only the map is write-only"
+    );
+}
+
+#[test]
+fn write_only_names_follow_the_rules_and_never_repeat_a_plain_one() {
+    let c = config(&[
+        (
+            "environment_variables",
+            env(&[("MODEL", "m"), ("API_KEY", "x")]),
+        ),
+        (
+            "environment_variables_wo",
+            env(&[("API_KEY", "s3cret"), ("bad-name", "v"), ("FOUNDRY_X", "v")]),
+        ),
+    ]);
+    let d = validate(&c);
+    let mut p = paths(&d);
+    p.sort();
+    assert_eq!(
+        p,
+        [
+            "environment_variables_wo[\"API_KEY\"]",
+            "environment_variables_wo[\"FOUNDRY_X\"]",
+            "environment_variables_wo[\"bad-name\"]",
+        ]
+    );
+    for diag in d.iter() {
+        assert!(!diag.detail.contains("s3cret"), "a value in {diag:?}");
+    }
+}
+
+#[test]
+fn an_old_terraform_gets_an_error_for_a_write_only_value() {
+    let c = config(&[("environment_variables_wo", env(&[("API_KEY", "s3cret")]))]);
+    let old = crate::framework::ClientCapabilities::default();
+    let d = run::validate_resource(&resource(), &c, &old);
+    assert_eq!(paths(&d), ["environment_variables_wo"]);
+    let diag = d.iter().next().unwrap();
+    assert_eq!(diag.summary, "Write-only argument not supported");
+    assert!(diag.detail.contains("Terraform 1.11"), "{}", diag.detail);
+    assert!(!diag.detail.contains("s3cret"));
+    // The version number alone is an ordinary argument.
+    let c = config(&[("environment_variables_wo_version", Value::int(1))]);
+    assert!(run::validate_resource(&resource(), &c, &old).is_empty());
+}
+
+#[tokio::test]
+async fn write_only_values_are_planned_null() {
+    let c = config(&[
+        ("environment_variables_wo", env(&[("API_KEY", "s3cret")])),
+        ("environment_variables_wo_version", Value::int(1)),
+    ]);
+    let r = plan(&Value::Null, &c).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    assert_eq!(
+        r.planned_state.get("environment_variables_wo"),
+        &Value::Null
+    );
+    assert_eq!(
+        r.planned_state.get("environment_variables_wo_version"),
+        &Value::int(1)
+    );
+    assert!(!format!("{:?}", r.planned_state).contains("s3cret"));
+}
+
+#[tokio::test]
+async fn new_values_need_a_new_version_number() {
+    let c = |secret: &str, n: i64| {
+        config(&[
+            ("environment_variables", env(&[("MODEL", "m")])),
+            ("environment_variables_wo", env(&[("API_KEY", secret)])),
+            ("environment_variables_wo_version", Value::int(n)),
+        ])
+    };
+    let prior = applied(&c("old", 1));
+    let private = private_with_keys(&["API_KEY"]);
+    // A new value alone is invisible: the plan is empty.
+    let r = plan_with_private(&prior, &c("new", 1), private.clone()).await;
+    assert!(r.requires_replace.is_empty() && !r.diagnostics.has_errors());
+    assert_eq!(r.planned_state, prior);
+    // With a new number: a new version.
+    let r = plan_with_private(&prior, &c("new", 2), private.clone()).await;
+    assert_eq!(
+        r.requires_replace,
+        vec![AttrPath::root("environment_variables_wo_version")]
+    );
+    assert!(r.planned_state.get("version").is_unknown());
+}
+
+#[tokio::test]
+async fn a_changed_name_without_a_new_number_is_an_error() {
+    let with = |names: &[(&str, &str)], n: i64| {
+        config(&[
+            ("environment_variables_wo", env(names)),
+            ("environment_variables_wo_version", Value::int(n)),
+        ])
+    };
+    let prior = applied(&with(&[("API_KEY", "s")], 1));
+    let private = private_with_keys(&["API_KEY"]);
+    for names in [
+        &[("API_KEY", "s"), ("DB_PASSWORD", "p")][..],
+        &[][..],
+        &[("OTHER", "s")][..],
+    ] {
+        let r = plan_with_private(&prior, &with(names, 1), private.clone()).await;
+        assert_eq!(
+            paths(&r.diagnostics),
+            ["environment_variables_wo_version"],
+            "{names:?}"
+        );
+        let detail = &r.diagnostics.iter().next().unwrap().detail;
+        assert!(detail.contains("set environment_variables_wo_version (or raise it)"));
+        assert!(
+            !detail.contains("\"p\"") && !detail.contains("\"s\""),
+            "{detail}"
+        );
+        let r = plan_with_private(&prior, &with(names, 2), private.clone()).await;
+        assert!(
+            !r.diagnostics.has_errors(),
+            "{names:?}: {:?}",
+            r.diagnostics
+        );
+        assert_eq!(
+            r.requires_replace,
+            vec![AttrPath::root("environment_variables_wo_version")]
+        );
+    }
+    // A name moved to the plain map: the plain map changes, which replaces by itself.
+    let moved = config(&[
+        ("environment_variables", env(&[("API_KEY", "s")])),
+        ("environment_variables_wo_version", Value::int(1)),
+    ]);
+    let r = plan_with_private(&prior, &moved, private).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    assert_eq!(
+        r.requires_replace,
+        vec![AttrPath::root("environment_variables")]
+    );
+}
+
+#[tokio::test]
+async fn an_imported_version_adopts_its_secrets_without_a_new_version() {
+    // Right after import the state holds every variable the service returned.
+    let mut prior = applied(&config(&[(
+        "environment_variables",
+        env(&[("MODEL", "m"), ("API_KEY", "s3cret")]),
+    )]));
+    prior.set("environment_variables_wo_version", Value::Null);
+    let declared = |secret: &str, n: Option<i64>| {
+        config(&[
+            ("environment_variables", env(&[("MODEL", "m")])),
+            ("environment_variables_wo", env(&[("API_KEY", secret)])),
+            (
+                "environment_variables_wo_version",
+                n.map(Value::int).unwrap_or(Value::Null),
+            ),
+        ])
+    };
+    let r = plan(&prior, &declared("s3cret", Some(1))).await;
+    assert!(!r.diagnostics.has_errors(), "{:?}", r.diagnostics);
+    assert!(r.requires_replace.is_empty(), "{:?}", r.requires_replace);
+    assert_eq!(
+        r.planned_state.get("environment_variables"),
+        &env(&[("MODEL", "m")]),
+        "the in-place update drops the secret from the state"
+    );
+    assert_eq!(r.planned_state.get("version"), &Value::string("1"));
+    assert_eq!(
+        recorded_keys(&r.planned_private),
+        Some(vec!["API_KEY".into()])
+    );
+
+    // Another value than the version holds: a new version, or an error without a number.
+    let r = plan(&prior, &declared("n3wvalue", Some(1))).await;
+    assert!(!r.diagnostics.has_errors());
+    assert!(
+        r.requires_replace
+            .contains(&AttrPath::root("environment_variables_wo_version"))
+    );
+    let r = plan(&prior, &declared("n3wvalue", None)).await;
+    assert_eq!(paths(&r.diagnostics), ["environment_variables_wo_version"]);
+    let detail = &r.diagnostics.iter().next().unwrap().detail;
+    assert!(
+        !detail.contains("n3wvalue") && !detail.contains("s3cret"),
+        "{detail}"
+    );
+    // An unknown value cannot be compared: it needs a new version too.
+    let mut unknown = declared("x", None);
+    unknown.set(
+        "environment_variables_wo",
+        Value::Map(
+            [("API_KEY".to_owned(), Value::Unknown)]
+                .into_iter()
+                .collect(),
+        ),
+    );
+    let r = plan(&prior, &unknown).await;
+    assert_eq!(paths(&r.diagnostics), ["environment_variables_wo_version"]);
+    // A plain value that differs still replaces.
+    let mut plain_changed = declared("s3cret", Some(1));
+    plain_changed.set("environment_variables", env(&[("MODEL", "other")]));
+    let r = plan(&prior, &plain_changed).await;
+    assert_eq!(
+        r.requires_replace,
+        vec![AttrPath::root("environment_variables")]
+    );
+}
+
+#[test]
+fn read_keeps_only_the_variables_the_state_holds() {
+    let v: crate::agents::AgentVersion = serde_json::from_value(serde_json::json!({
+        "object": "agent.version", "id": "bot:1", "name": "bot", "version": "1",
+        "created_at": 1767225600, "status": "active",
+        "definition": {"kind": "hosted", "cpu": "1", "memory": "2Gi",
+            "container_configuration": {"image": "acr.azurecr.io/bot:v1"},
+            "protocol_versions": [{"protocol": "responses", "version": "1.0.0"}],
+            "environment_variables": {"MODEL": "m", "API_KEY": "s3cret"}}
+    }))
+    .unwrap();
+    let mut prior = applied(&config(&[(
+        "environment_variables",
+        env(&[("MODEL", "m")]),
+    )]));
+    prior.set("environment_variables_wo_version", Value::int(3));
+    let s = model::state_from_version(&v, Some(&prior));
+    assert_eq!(s.get("environment_variables"), &env(&[("MODEL", "m")]));
+    assert_eq!(s.get("environment_variables_wo_version"), &Value::int(3));
+    assert_eq!(s.get("environment_variables_wo"), &Value::Null);
+    prior.set("environment_variables", Value::Null);
+    let s = model::state_from_version(&v, Some(&prior));
+    assert_eq!(s.get("environment_variables"), &Value::Null);
+    assert!(!format!("{s:?}").contains("s3cret"));
+    // Import: no prior, every variable (documented in the README).
+    let s = model::state_from_version(&v, None);
+    assert_eq!(
+        s.get("environment_variables"),
+        &env(&[("MODEL", "m"), ("API_KEY", "s3cret")])
+    );
+    assert_eq!(s.get("environment_variables_wo_version"), &Value::Null);
+}
+
+#[test]
+fn service_errors_never_quote_a_write_only_value() {
+    let secrets = BTreeMap::from([("API_KEY".to_owned(), "s3cret".to_owned())]);
+    let mut d = Diagnostics::new();
+    d.push(
+        Diagnostic::error(
+            "Failed to create hosted agent version",
+            "bad value 's3cret' for API_KEY",
+        )
+        .at(AttrPath::root("environment_variables").key("API_KEY")),
+    );
+    write_only::scrub(&mut d, &secrets);
+    let diag = d.iter().next().unwrap();
+    assert_eq!(diag.detail, "bad value '(write-only value)' for API_KEY");
+    assert_eq!(
+        diag.path.as_ref().unwrap().to_string(),
+        "environment_variables_wo[\"API_KEY\"]"
+    );
 }
