@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use azureai::agents::ApiVersion;
 use serde_json::Value;
 
-use super::{CmdOutput, Emulator, TerraformBin, Workspace};
+use super::{CmdOutput, Emulator, TerraformBin, Workspace, WorkspaceBuilder};
 
 /// Emulator arguments for fast, deterministic scenarios: provisioning takes 100 ms.
 pub const FAST: &[&str] = &["--provision-delay-ms", "100"];
@@ -88,7 +88,18 @@ impl Scenario {
     /// Like [`Scenario::new`] with an emulator the test started (e.g. with other arguments,
     /// or holding versions made out of band).
     pub fn with_emulator(tf: &TerraformBin, api: ApiVersion, emu: Emulator) -> Self {
-        let ws = Workspace::builder(tf).emulator(&emu).build();
+        Self::with_workspace(tf, api, emu, |b| b)
+    }
+
+    /// Like [`Scenario::with_emulator`], with the workspace builder passed through `f` first
+    /// (e.g. `|b| b.env("TF_VAR_api_key", SECRET)`).
+    pub fn with_workspace(
+        tf: &TerraformBin,
+        api: ApiVersion,
+        emu: Emulator,
+        f: impl FnOnce(WorkspaceBuilder) -> WorkspaceBuilder,
+    ) -> Self {
+        let ws = f(Workspace::builder(tf).emulator(&emu)).build();
         Scenario {
             emu,
             ws,
