@@ -61,6 +61,10 @@ const POLL_MAX: Duration = Duration::from_secs(1);
 /// A 404 this soon after create may be the service's eventual consistency, not a deletion.
 const FRESH_WINDOW: Duration = Duration::from_secs(60);
 const FRESH_404_RETRIES: u32 = 5;
+/// While waiting for a new version to become active, how long 404s in a row are taken for
+/// eventual consistency (about as long as read retries a fresh 404: 0.2 + 0.4 + … + 1 s).
+/// After that the version is gone: deleted while provisioning, or lost by the service.
+const NOT_FOUND_PATIENCE: Duration = Duration::from_secs(3);
 /// How long a create interrupted by Stop may look for the version it may have made: short,
 /// because the user is waiting for Ctrl-C to end the run (docs/reliability.md, guarantee 6).
 const SETTLE_AFTER_STOP: Duration = Duration::from_secs(2);
@@ -456,6 +460,8 @@ async fn wait_until_active(
     }
     let mut current = version;
     let mut interval = POLL_FIRST;
+    // When the current run of 404 answers began.
+    let mut not_found_since: Option<Instant> = None;
     loop {
         match current.status.clone() {
             Some(VersionStatus::Active) | None => {
@@ -499,10 +505,20 @@ async fn wait_until_active(
         {
             Ok(v) => {
                 tracing::debug!(agent = %agent, version = %v.version, status = %status_str(&v), "polled version status");
+                not_found_since = None;
                 current = v;
             }
-            // Right after create the version may not be readable yet everywhere.
-            Err(e) if e.is_not_found() => {}
+            // Right after create the version may not be readable yet everywhere; 404s that
+            // last longer than that mean it is gone.
+            Err(e) if e.is_not_found() => {
+                let since = *not_found_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= NOT_FOUND_PATIENCE {
+                    tracing::warn!(agent = %agent, version = %current.version, "hosted agent version gone while provisioning");
+                    resp.diagnostics
+                        .push(gone_while_provisioning(&current, since.elapsed()));
+                    return resp;
+                }
+            }
             Err(e) if e.kind == ErrorKind::Timeout => {
                 resp.diagnostics.push(wait_failed(&current, "the create timeout passed before the version became active. Raise timeouts.create if the image is large"));
                 return resp;
@@ -525,6 +541,22 @@ async fn wait_until_active(
             }
         }
     }
+}
+
+/// The version answered 404 for longer than [`NOT_FOUND_PATIENCE`] while provisioning. It is
+/// kept in the state (tainted) all the same: should the 404s have been a glitch, the version
+/// is still tracked, and if it is gone the next refresh drops it and the next apply creates a
+/// new one.
+fn gone_while_provisioning(v: &AgentVersion, for_how_long: Duration) -> Diagnostic {
+    Diagnostic::error(
+        "Hosted agent version deleted while provisioning",
+        format!(
+            "Version {} was created (status {:?} when last seen), but the version was deleted while provisioning: the service has answered 404 Not Found for it for {:.1} s (deleted outside Terraform, or lost by the service). It is recorded in the state as tainted; the next apply creates a new version.",
+            model::version_id(v),
+            status_str(v),
+            for_how_long.as_secs_f64()
+        ),
+    )
 }
 
 /// The version exists but its wait ended early: the state is kept and Terraform taints it.
