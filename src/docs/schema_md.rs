@@ -158,6 +158,10 @@ impl Entry<'_> {
                 if a.deprecated {
                     label.push_str(", Deprecated");
                 }
+                if a.write_only {
+                    // tfplugindocs' label; the description says which Terraform supports it.
+                    label.push_str(", Write-only");
+                }
                 let mut line = format!("- `{}` ({label})", a.name);
                 push_description(&mut line, &a.description);
                 if let Some(attrs) = object_attributes(&a.ty) {

@@ -106,7 +106,7 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                     .equivalent_str(cpu_equivalent)
                     .validate_str(checks::cpu)
                     .description(format!(
-                        "CPU cores as a decimal string, `{}` to `{}` (millicores like `500m` also work). The service pairs {} of memory with each core; other pairings get a warning.",
+                        "CPU cores as a decimal string, `{}` to `{}` (millicores like `500m` also work and are sent to the service as `0.5`; the state keeps your spelling). The service pairs {} of memory with each core; other pairings get a warning.",
                         cores(LIMITS.cpu_min_millicores),
                         cores(LIMITS.cpu_max_millicores),
                         mebibytes(LIMITS.paired_mib_per_core),
@@ -120,7 +120,7 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                     .equivalent_str(memory_equivalent)
                     .validate_str(checks::memory)
                     .description(format!(
-                        "Memory, `{}` to `{}`, in `Gi` or `Mi` (`2Gi` and `2048Mi` are the same).",
+                        "Memory, `{}` to `{}`, in `Gi` or `Mi` (`2Gi` and `2048Mi` are the same; the service is sent `Gi`).",
                         mebibytes(LIMITS.memory_min_mib),
                         mebibytes(LIMITS.memory_max_mib),
                     )),
@@ -174,8 +174,9 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
     Schema::new(
         1,
         block.description(format!(
-            "One version of a Foundry **hosted agent**: a container image plus its resources, protocols and environment. Versions are immutable: changing any argument except {} creates a new version and deletes the old one.\n\n`environment_variables` and tool `headers` are marked sensitive, so Terraform hides them in plan output, but like every attribute they are stored in plain text in the state. Keep secrets out of them: reference a project connection instead (`${{{{connections.<name>.<key>}}}}` placeholders are resolved by the service and read back verbatim).",
-            state_only
+            "One version of a Foundry **hosted agent**: a container image plus its resources, protocols and environment. Versions are immutable: changing any argument except {} creates a new version and deletes the old one.\n\n`environment_variables` and tool `headers` are marked sensitive, so Terraform hides them in plan output, but like every attribute they are stored in plain text in the state. Keep secrets out of them: put them in `environment_variables_wo`, a write-only argument whose values Terraform {wo_min} and later never store in a plan or the state, or reference a project connection (`${{{{connections.<name>.<key>}}}}` placeholders are resolved by the service and read back verbatim).",
+            state_only,
+            wo_min = crate::framework::validate::WRITE_ONLY_MIN_TERRAFORM
         )),
     )
 });
