@@ -240,10 +240,15 @@ fn secret_bearing_attributes_are_sensitive_in_the_schema() {
         r["block_types"]["tool"]["block"]["attributes"]["headers"]["sensitive"],
         true
     );
+    // The write-only secrets are sensitive and write-only (Terraform never stores them).
+    let wo = &r["attributes"]["environment_variables_wo"];
+    assert_eq!(wo["sensitive"], true, "{wo:#}");
+    assert_eq!(wo["write_only"], true, "{wo:#}");
     // Nothing else is: over-marking would hide ordinary values from plans.
     for (name, a) in r["attributes"].as_object().unwrap() {
-        if name != "environment_variables" {
+        if !matches!(name.as_str(), "environment_variables" | "environment_variables_wo") {
             assert_ne!(a["sensitive"], true, "{name} is marked sensitive");
+            assert_ne!(a["write_only"], true, "{name} is marked write-only");
         }
     }
 }

@@ -192,7 +192,7 @@ fn generated_config_leaves_sensitive_values_to_the_user() {
     let filled: String = generated
         .lines()
         .map(|l| {
-            if l.trim_start().starts_with("environment_variables") {
+            if l.trim_start().starts_with("environment_variables ") {
                 "  environment_variables = { MODEL = \"gpt-5-mini\" }"
             } else {
                 l

@@ -45,7 +45,10 @@ resource "azureai_hosted_agent_version" "bot" {{
     let sensitive_paths = if tf.is_1_0() {
         json!([])
     } else {
-        json!([[{"type": "get_attr", "value": "environment_variables"}]])
+        json!([
+            [{"type": "get_attr", "value": "environment_variables"}],
+            [{"type": "get_attr", "value": "environment_variables_wo"}]
+        ])
     };
     let state = json!({
         "version": 4,
