@@ -246,7 +246,10 @@ fn secret_bearing_attributes_are_sensitive_in_the_schema() {
     assert_eq!(wo["write_only"], true, "{wo:#}");
     // Nothing else is: over-marking would hide ordinary values from plans.
     for (name, a) in r["attributes"].as_object().unwrap() {
-        if !matches!(name.as_str(), "environment_variables" | "environment_variables_wo") {
+        if !matches!(
+            name.as_str(),
+            "environment_variables" | "environment_variables_wo"
+        ) {
             assert_ne!(a["sensitive"], true, "{name} is marked sensitive");
             assert_ne!(a["write_only"], true, "{name} is marked write-only");
         }

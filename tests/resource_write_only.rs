@@ -120,6 +120,8 @@ fn received_environment(s: &Scenario) -> serde_json::Value {
 /// either output, either log, or the saved plan as `terraform show -json` renders it.
 fn plan_and_apply_a_saved_plan(s: &Scenario) {
     let ctx = s.context();
+    // `terraform validate` announces write-only support too.
+    s.ws.validate();
     let dir = tempfile::tempdir().expect("log dir");
     let plan_log = dir.path().join("plan.log");
     let apply_log = dir.path().join("apply.log");

@@ -62,7 +62,7 @@ pub fn protocols(v: &Value, at: &AttrPath, d: &mut Diagnostics) {
 pub fn resource_rules(config: &Value) -> Diagnostics {
     let mut d = Diagnostics::new();
     cpu_memory_pairing(config, &mut d);
-    super::write_only::no_name_in_both(config, &mut d);
+    super::write_only::rules(config, &mut d);
     if let Some(blocks) = config.get("tool").as_elements() {
         let entries: Vec<ToolEntry<'_>> = blocks.iter().map(tool_entry).collect();
         rules::tools(&entries, &AttrPath::root("tool"), &mut d);

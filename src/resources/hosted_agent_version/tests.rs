@@ -703,3 +703,26 @@ fn service_errors_never_quote_a_write_only_value() {
         "environment_variables_wo[\"API_KEY\"]"
     );
 }
+
+#[test]
+fn a_variable_without_a_value_is_refused_in_either_map() {
+    let mut wo = env(&[("API_KEY", "s")]);
+    if let Value::Map(m) = &mut wo {
+        m.insert("DB_PASSWORD".into(), Value::Null);
+        m.insert("LATER".into(), Value::Unknown);
+    }
+    let c = config(&[
+        (
+            "environment_variables",
+            Value::Map([("MODEL".to_owned(), Value::Null)].into_iter().collect()),
+        ),
+        ("environment_variables_wo", wo),
+    ]);
+    assert_eq!(
+        paths(&validate(&c)),
+        [
+            "environment_variables[\"MODEL\"]",
+            "environment_variables_wo[\"DB_PASSWORD\"]"
+        ]
+    );
+}

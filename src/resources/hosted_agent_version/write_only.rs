@@ -38,8 +38,26 @@ pub fn values(config: &Value) -> BTreeMap<String, String> {
     config.get(WO).as_string_map().unwrap_or_default()
 }
 
-/// Rule across the two maps (validate and plan): a name is plain or write-only, not both.
-pub fn no_name_in_both(config: &Value, d: &mut Diagnostics) {
+/// Rules of the two maps (validate and plan): every variable has a value (a null one would
+/// not be sent), and a name is plain or write-only, not both.
+pub fn rules(config: &Value, d: &mut Diagnostics) {
+    for map in [PLAIN, WO] {
+        for (name, _) in config
+            .get(map)
+            .as_map()
+            .into_iter()
+            .flatten()
+            .filter(|(_, v)| v.is_null())
+        {
+            d.error_at(
+                AttrPath::root(map).key(name),
+                "Missing environment variable value",
+                format!(
+                    "{name:?} in {map} is null; every variable needs a string value (an empty string is allowed). Remove the entry, or give it a value."
+                ),
+            );
+        }
+    }
     let (Some(plain), Some(wo)) = (config.get(PLAIN).as_map(), config.get(WO).as_map()) else {
         return;
     };
