@@ -341,12 +341,22 @@ impl Argument<'_> {
     }
 }
 
-/// How a default reads in a description (`1`, `2Gi`, `false`).
+/// How a default reads in a description (`1`, `2Gi`, `false`, `["responses"]`).
 fn default_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Number(n) => Some(n.to_string()),
+        Value::List(items) | Value::Set(items) => {
+            let shown = items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => Some(format!("{s:?}")),
+                    other => default_text(other),
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(format!("[{}]", shown.join(", ")))
+        }
         _ => None,
     }
 }
@@ -629,6 +639,12 @@ mod tests {
             .attribute(Attribute::bool("f").optional_computed().default(false));
         assert_eq!(b.attributes[0].description, "Cores. Default `1`.");
         assert_eq!(b.attributes[1].description, "Default `false`.");
+        let set = Block::new().attribute(
+            Attribute::typed("p", Type::set(Type::String))
+                .optional_computed()
+                .default(Value::Set(vec![Value::string("responses")])),
+        );
+        assert_eq!(set.attributes[0].description, "Default `[\"responses\"]`.");
         let again = Block::new().attribute(b.attributes[0].clone());
         assert_eq!(again.attributes[0].description, "Cores. Default `1`.");
     }
