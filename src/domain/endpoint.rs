@@ -149,7 +149,7 @@ pub fn protocols(names: &[Field<&str>], path: &AttrPath, diags: &mut Diagnostics
         names,
         PROTOCOLS,
         "Invalid protocol",
-        "protocol of the agent endpoint",
+        "a protocol of the agent endpoint",
         path,
         diags,
     );
@@ -161,7 +161,7 @@ pub fn authorization_schemes(names: &[Field<&str>], path: &AttrPath, diags: &mut
         names,
         AUTHORIZATION_SCHEMES,
         "Invalid authorization scheme",
-        "authorization scheme of the agent endpoint",
+        "an authorization scheme of the agent endpoint",
         path,
         diags,
     );
@@ -195,7 +195,7 @@ fn names_from(
                 path.clone(),
                 summary,
                 format!(
-                    "{} is not a {what}{hint}; allowed: {}.",
+                    "{} is not {what}{hint}; allowed: {}.",
                     quote(n),
                     allowed.join(", ")
                 ),

@@ -117,7 +117,7 @@ pub static SCHEMA: LazyLock<Schema> = LazyLock::new(|| {
                 )),
         );
     let card = Block::new()
-        .description("The agent card A2A clients read (optional).")
+        .description("The agent card A2A clients read.")
         .attribute(
             Attribute::string("version")
                 .required()
