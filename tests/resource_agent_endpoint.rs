@@ -281,6 +281,37 @@ fn single_resource_rollout(tf: &support::TerraformBin) {
     let s = Scenario::new(tf, ApiVersion::V1)
         .apply(&rollout_example(EXAMPLE_IMAGE))
         .check(|s| assert_eq!(rules(&s.emu), split(&[("1", 100)]), "{}", s.context()))
+        // Without create_before_destroy Terraform deletes the old version first: the service
+        // refuses while the endpoint sends it traffic, and the error says how to order it.
+        .config(
+            &rollout_example("contosoacr.azurecr.io/orders-bot:2026.02.01").replace(
+                "\n  lifecycle {\n    create_before_destroy = true\n  }\n",
+                "",
+            ),
+        )
+        .check(|s| {
+            let ctx = s.context();
+            let out = s.ws.try_apply().assert_failure();
+            out.assert_contains("Hosted agent version receives traffic");
+            let text = out
+                .combined()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            for needle in [
+                "sends it 100% of its traffic",
+                "azureai_agent_endpoint with agent_name = \"orders-bot\"",
+                "create_before_destroy = true",
+            ] {
+                assert!(text.contains(needle), "{ctx}: no {needle:?} in:\n{out}");
+            }
+            let live: Vec<String> = live_versions(&s.emu, AGENT)
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect();
+            assert_eq!(live, ["1"], "{ctx}: nothing was deleted or created");
+            assert_eq!(rules(&s.emu), split(&[("1", 100)]), "{ctx}");
+        })
         .apply(&rollout_example(
             "contosoacr.azurecr.io/orders-bot:2026.02.01",
         ))
@@ -472,12 +503,7 @@ fn data_source_matches_the_resource(s: &Scenario) {
         "agent_card",
         "urls",
     ] {
-        let want = if name == "agent_card" {
-            // A block in the resource, an object in the data source.
-            resource[name][0].clone()
-        } else {
-            resource[name].clone()
-        };
+        let want = resource[name].clone();
         assert_eq!(data[name], want, "{ctx}: {name}");
     }
 }
@@ -599,3 +625,29 @@ fn lifecycle(tf: &support::TerraformBin) {
 }
 
 both_terraform_versions!(endpoint_lifecycle, lifecycle);
+
+/// The audit replay can fail: a log in which a version is deleted while it receives traffic,
+/// or traffic goes to a version that does not exist, is refused.
+#[test]
+#[should_panic(expected = "was deleted (event #3) while it received 100% of the traffic")]
+fn the_audit_replay_catches_a_version_deleted_while_it_serves() {
+    let event = |seq: u64, kind: &str, version: Option<&str>, traffic: Value| json!({"seq": seq, "event": kind, "version": version, "selector": "explicit", "rules": [], "traffic": traffic});
+    assert_rollout_safe(
+        &[
+            event(1, "version.created", Some("1"), json!({})),
+            event(2, "endpoint.changed", None, json!({"1": 100})),
+            event(3, "version.deleted", Some("1"), json!({})),
+        ],
+        "synthetic",
+    );
+}
+
+#[test]
+#[should_panic(expected = "traffic goes to version 2, which does not exist")]
+fn the_audit_replay_catches_traffic_to_a_missing_version() {
+    let log = [
+        json!({"seq": 1, "event": "version.created", "version": "1", "rules": [], "traffic": {"1": 100}}),
+        json!({"seq": 2, "event": "endpoint.changed", "rules": [], "traffic": {"1": 50, "2": 50}}),
+    ];
+    assert_rollout_safe(&log, "synthetic");
+}

@@ -380,9 +380,19 @@ impl Schema {
 /// - a default belongs to an optional+computed attribute (Terraform lets the provider choose
 ///   only computed values);
 /// - a computed-only attribute takes no change rule, default or validator (the user never
-///   sets it).
+///   sets it);
+/// - with an update call, a `timeouts` block declares an `update` timeout (the update's calls
+///   would otherwise run under a fallback nobody chose or documented).
 pub fn internal_validate(type_name: &str, schema: &Schema, has_update: bool) -> Vec<String> {
     let mut problems = Vec::new();
+    if has_update
+        && let Some(t) = schema.block.find_block("timeouts")
+        && t.block.find_attribute("update").is_none()
+    {
+        problems.push(format!(
+            "{type_name} has an update call, so its timeouts block declares an update timeout (Timeouts::update)"
+        ));
+    }
     if !has_update {
         let undecided = schema.undecided_arguments();
         if !undecided.is_empty() {
@@ -612,7 +622,16 @@ mod tests {
                     .state_only(),
             )
             .block(NestedBlock::single("timeouts", Block::new()).state_only());
-        let problems = internal_validate("t", &Schema::new(0, block), false);
+        let schema = Schema::new(0, block);
+        assert_eq!(
+            internal_validate("t", &schema, true)
+                .first()
+                .map(String::as_str),
+            Some(
+                "t has an update call, so its timeouts block declares an update timeout (Timeouts::update)"
+            )
+        );
+        let problems = internal_validate("t", &schema, false);
         assert_eq!(problems.len(), 3, "{problems:#?}");
         assert!(problems[0].ends_with("undecided: size"), "{}", problems[0]);
         assert!(
