@@ -406,3 +406,34 @@ fn a_patch_carries_the_whole_configuration() {
     reordered.set("traffic", Value::List(vec![]));
     assert!(model::settings_changed(&prior, &reordered));
 }
+
+#[test]
+fn service_errors_point_at_the_argument_they_blame() {
+    let p = model::param_paths();
+    let path = |param: &str| p.path(param).map(|p| p.to_string());
+    assert_eq!(
+        path("agent_endpoint.version_selector.version_selection_rules[1].agent_version").as_deref(),
+        Some("traffic[1]")
+    );
+    assert_eq!(
+        path("agent_endpoint.version_selector.version_selection_rules").as_deref(),
+        Some("traffic")
+    );
+    assert_eq!(
+        path("agent_endpoint.protocol_configuration.smtp").as_deref(),
+        Some("protocols")
+    );
+    assert_eq!(
+        path("agent_endpoint.protocol_configuration.activity.enable_m365_public_endpoint")
+            .as_deref(),
+        Some("activity_m365_public_endpoint")
+    );
+    assert_eq!(
+        path("agent_endpoint.authorization_schemes[0].type").as_deref(),
+        Some("authorization_schemes")
+    );
+    assert_eq!(
+        path("agent_card.skills[0].id").as_deref(),
+        Some("agent_card")
+    );
+}
