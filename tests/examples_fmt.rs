@@ -64,6 +64,10 @@ fn examples_follow_the_registry_layout() {
         "resources/azureai_hosted_agent_version/import.sh",
         "data-sources/azureai_hosted_agent_versions/data-source.tf",
         "data-sources/azureai_hosted_agent_version/data-source.tf",
+        "resources/azureai_agent_endpoint/resource.tf",
+        "resources/azureai_agent_endpoint/import.sh",
+        "data-sources/azureai_agent/data-source.tf",
+        "rollout-create-before-destroy/main.tf",
         "quickstart/main.tf",
         "seed-workflow/main.tf",
     ] {

@@ -74,6 +74,21 @@ fn version_data_source_example_validates() {
 }
 
 #[test]
+fn endpoint_resource_example_validates() {
+    validate_example("resources/azureai_agent_endpoint");
+}
+
+#[test]
+fn agent_data_source_example_validates() {
+    validate_example("data-sources/azureai_agent");
+}
+
+#[test]
+fn rollout_example_validates() {
+    validate_example("rollout-create-before-destroy");
+}
+
+#[test]
 fn quickstart_example_validates() {
     validate_example("quickstart");
 }

@@ -137,5 +137,10 @@ fn internal_validate_fails_on_a_forgotten_argument() {
         ),
     );
     assert!(internal_validate("azureai_hosted_agent_version", &decided, false).is_empty());
-    assert!(internal_validate("azureai_hosted_agent_version", &forgotten, true).is_empty());
+    // (An updatable resource's timeouts block also needs an `update` timeout.)
+    let problems = internal_validate("azureai_hosted_agent_version", &forgotten, true);
+    assert!(
+        problems.iter().all(|p| p.contains("update timeout")),
+        "{problems:#?}"
+    );
 }

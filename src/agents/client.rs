@@ -18,6 +18,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 use url::Url;
 
+use super::agent_endpoint::AgentPatch;
 use super::auth::{AGENTS_SCOPE, credential_error_text};
 use super::connect::{self, ConnectFailure, Role, UNREACHABLE_RETRY_WINDOW};
 use super::errors::{Error, ErrorKind, request_id_from_headers};
@@ -30,6 +31,9 @@ use crate::domain::ApiVersion;
 const PAGE_LIMIT: u32 = 100;
 /// Guard against a service whose cursors never end.
 const MAX_PAGES: usize = 10_000;
+/// `Content-Type` of JSON bodies, and of merge-patches (RFC 7396).
+const JSON: &str = "application/json";
+const MERGE_PATCH: &str = "application/merge-patch+json";
 /// Refresh a cached token this long before it expires.
 const TOKEN_REFRESH_MARGIN: time::Duration = time::Duration::minutes(5);
 
@@ -158,6 +162,8 @@ struct Call<'a> {
     segments: Vec<&'a str>,
     query: Vec<(&'static str, String)>,
     body: Option<Vec<u8>>,
+    /// `Content-Type` of `body`.
+    content_type: &'static str,
     client_request_id: String,
     /// Set once a 401 made us drop the cached token, so a call refreshes it at most once.
     token_refreshed: std::sync::atomic::AtomicBool,
@@ -171,6 +177,7 @@ impl<'a> Call<'a> {
             segments,
             query: Vec::new(),
             body: None,
+            content_type: JSON,
             client_request_id: uuid::Uuid::new_v4().to_string(),
             token_refreshed: std::sync::atomic::AtomicBool::new(false),
         }
@@ -471,6 +478,45 @@ impl Client {
         self.call_json(&call, deadline).await
     }
 
+    /// `PATCH /agents/{agent}` with a merge-patch of its endpoint and card (docs/agents-api.md,
+    /// "The agent endpoint"); answers the agent as it is afterwards. The patch carries whole
+    /// values, so sending it twice leaves the same configuration: it is retried like a read.
+    pub async fn patch_agent(
+        &self,
+        agent: &str,
+        patch: &AgentPatch,
+        deadline: Instant,
+    ) -> Result<Agent, Error> {
+        let mut call = Call::new(
+            "update agent endpoint",
+            Method::PATCH,
+            vec!["agents", agent],
+        );
+        call.body = Some(serde_json::to_vec(&patch.to_json()).map_err(|e| {
+            Error::new(ErrorKind::Config, format!("cannot encode the request: {e}"))
+        })?);
+        call.content_type = MERGE_PATCH;
+        self.call_json(&call, deadline).await
+    }
+
+    /// `POST /agents/{agent}:enable` or `:disable` (204, idempotent). Disabling lets active
+    /// sessions drain; the endpoint accepts no new ones.
+    pub async fn set_agent_enabled(
+        &self,
+        agent: &str,
+        enabled: bool,
+        deadline: Instant,
+    ) -> Result<(), Error> {
+        let (op, action) = if enabled {
+            ("enable agent", "enable")
+        } else {
+            ("disable agent", "disable")
+        };
+        let target = format!("{agent}:{action}");
+        let call = Call::new(op, Method::POST, vec!["agents", &target]);
+        self.call_unit(&call, deadline).await
+    }
+
     /// `DELETE /agents/{agent}[?force=true]`: the agent and all its versions.
     pub async fn delete_agent(
         &self,
@@ -667,7 +713,7 @@ impl Client {
         }
         if let Some(body) = &call.body {
             req = req
-                .header(CONTENT_TYPE, "application/json")
+                .header(CONTENT_TYPE, call.content_type)
                 .body(body.clone());
         }
 

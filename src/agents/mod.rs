@@ -2,6 +2,7 @@
 //! versions, see docs/agents-api.md), with its credential chain and retry policy.
 //!
 //! - [`models`]: serde models; reading tolerates both API versions, writing is explicit.
+//! - [`agent_endpoint`]: the agent endpoint and card of an agent, and the merge-patch that sets them.
 //! - [`client`]: [`Client`] with one method per operation, deadline-bounded and retried.
 //! - [`retry`]: which failures are retried and how long to wait.
 //! - [`auth`]: credential selection and the default chain.
@@ -11,6 +12,7 @@
 //!
 //! Only this module (and the emulator) speaks HTTP; the domain sees typed models and errors.
 
+pub mod agent_endpoint;
 pub mod auth;
 pub mod client;
 pub mod connect;
@@ -20,6 +22,10 @@ pub mod retry;
 pub mod transport;
 
 pub use crate::domain::{ApiVersion, UnknownApiVersion};
+pub use agent_endpoint::{
+    AgentCard, AgentEndpoint, AgentPatch, AgentSkill, AuthorizationScheme, EndpointSettings,
+    ProtocolSetting, SelectionRule, VersionSelector,
+};
 pub use auth::{AGENTS_SCOPE, AuthSelection, ChainedCredential, credential_chain};
 pub use client::{Client, ClientOptions, default_user_agent};
 pub use connect::{ConnectFailure, ConnectProblem, UNREACHABLE_RETRY_WINDOW};

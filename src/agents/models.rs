@@ -14,6 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use super::agent_endpoint::{AgentCard, AgentEndpoint};
 use crate::domain::ApiVersion;
 
 /// Lifecycle status of a version (`v1`). Versions of the preview API carry none.
@@ -428,10 +429,30 @@ pub struct Agent {
     pub name: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub versions: AgentVersions,
+    /// `enabled` or `disabled`: whether the endpoint accepts requests (`v1`; it may also be
+    /// disabled by the agent's identity, see `configuration_state`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// The administrative setting `:enable` / `:disable` change (`v1`, SDK 2.7 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_endpoint: Option<AgentEndpoint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_card: Option<AgentCard>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+impl Agent {
+    /// Whether the endpoint is administratively enabled: `configuration_state`, else `state`
+    /// (services before `configuration_state` existed), else enabled (the default).
+    pub fn is_enabled(&self) -> bool {
+        self.configuration_state
+            .as_deref()
+            .or(self.state.as_deref())
+            .is_none_or(|s| s != "disabled")
+    }
 }
 
 /// The list envelope (docs/agents-api.md, "Lists and paging").

@@ -4,7 +4,9 @@
 //!
 //! - [`hosted_agent_versions`]: every version of an agent.
 //! - [`hosted_agent_version`]: one version of an agent, or its latest.
+//! - [`agent`]: an agent, its newest version and its endpoint.
 
+pub mod agent;
 pub mod hosted_agent_version;
 pub mod hosted_agent_versions;
 
@@ -23,6 +25,7 @@ pub fn all(handle: &ProviderHandle) -> Vec<Arc<dyn DataSource>> {
         Arc::new(hosted_agent_version::HostedAgentVersionDataSource::new(
             handle.clone(),
         )),
+        Arc::new(agent::AgentDataSource::new(handle.clone())),
     ]
 }
 

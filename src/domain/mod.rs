@@ -1,6 +1,7 @@
-//! The domain of a hosted agent version, free of HTTP and of the plugin protocol: the API
-//! version a configuration is checked against, quantities (cpu, memory) and the validation
-//! rules every configuration passes before any API call.
+//! The domain of hosted agents, free of HTTP and of the plugin protocol: the API version a
+//! configuration is checked against, quantities (cpu, memory), the validation rules every
+//! version's configuration passes before any API call ([`rules`]), and those of an agent
+//! endpoint ([`endpoint`]: traffic, protocols, authorization, agent card, protocol URLs).
 //!
 //! Each rule takes plain values plus the attribute path they came from and reports
 //! [`Diagnostics`](crate::framework::Diagnostics) with a constant summary, a detail that says
@@ -8,6 +9,7 @@
 //! and paths are the framework's plain types, not wire types.)
 
 pub mod api_version;
+pub mod endpoint;
 pub mod quantity;
 pub mod rules;
 

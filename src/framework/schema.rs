@@ -366,12 +366,22 @@ impl Argument<'_> {
     }
 }
 
-/// How a default reads in a description (`1`, `2Gi`, `false`).
+/// How a default reads in a description (`1`, `2Gi`, `false`, `["responses"]`).
 fn default_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Number(n) => Some(n.to_string()),
+        Value::List(items) | Value::Set(items) => {
+            let shown = items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => Some(format!("{s:?}")),
+                    other => default_text(other),
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(format!("[{}]", shown.join(", ")))
+        }
         _ => None,
     }
 }
@@ -399,8 +409,18 @@ impl Schema {
 /// - a write-only attribute is optional or required, never computed, takes no default and no
 ///   change rule (Terraform never stores it, so no change of it can be seen), and sits at the
 ///   top level of the resource (the plan and state nulling looks there).
+/// - with an update call, a `timeouts` block declares an `update` timeout (the update's calls
+///   would otherwise run under a fallback nobody chose or documented).
 pub fn internal_validate(type_name: &str, schema: &Schema, has_update: bool) -> Vec<String> {
     let mut problems = Vec::new();
+    if has_update
+        && let Some(t) = schema.block.find_block("timeouts")
+        && t.block.find_attribute("update").is_none()
+    {
+        problems.push(format!(
+            "{type_name} has an update call, so its timeouts block declares an update timeout (Timeouts::update)"
+        ));
+    }
     if !has_update {
         let undecided = schema.undecided_arguments();
         if !undecided.is_empty() {
@@ -660,7 +680,16 @@ mod tests {
                     .state_only(),
             )
             .block(NestedBlock::single("timeouts", Block::new()).state_only());
-        let problems = internal_validate("t", &Schema::new(0, block), false);
+        let schema = Schema::new(0, block);
+        assert_eq!(
+            internal_validate("t", &schema, true)
+                .first()
+                .map(String::as_str),
+            Some(
+                "t has an update call, so its timeouts block declares an update timeout (Timeouts::update)"
+            )
+        );
+        let problems = internal_validate("t", &schema, false);
         assert_eq!(problems.len(), 3, "{problems:#?}");
         assert!(problems[0].ends_with("undecided: size"), "{}", problems[0]);
         assert!(
@@ -727,6 +756,12 @@ mod tests {
             .attribute(Attribute::bool("f").optional_computed().default(false));
         assert_eq!(b.attributes[0].description, "Cores. Default `1`.");
         assert_eq!(b.attributes[1].description, "Default `false`.");
+        let set = Block::new().attribute(
+            Attribute::typed("p", Type::set(Type::String))
+                .optional_computed()
+                .default(Value::Set(vec![Value::string("responses")])),
+        );
+        assert_eq!(set.attributes[0].description, "Default `[\"responses\"]`.");
         let again = Block::new().attribute(b.attributes[0].clone());
         assert_eq!(again.attributes[0].description, "Cores. Default `1`.");
     }

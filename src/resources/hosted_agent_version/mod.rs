@@ -695,7 +695,10 @@ async fn delete(ctx: &Ctx, c: &Configured, prior: Value) -> ApplyResponse {
             tracing::info!(agent, version, "hosted agent version already gone")
         }
         Err(e) if e.kind == ErrorKind::Conflict => {
-            resp.diagnostics.push(
+            // The endpoint may still route traffic to it: that error says how to order it.
+            let routed =
+                super::agent_endpoint::traffic_conflict(ctx, c, agent, version, &e, deadline);
+            resp.diagnostics.push(routed.await.unwrap_or_else(|| {
                 Diagnostic::error(
                     "Hosted agent version has active sessions",
                     format!(
@@ -703,8 +706,8 @@ async fn delete(ctx: &Ctx, c: &Configured, prior: Value) -> ApplyResponse {
                         conflict_text(&e)
                     ),
                 )
-                .at(AttrPath::root("force_delete")),
-            );
+                .at(AttrPath::root("force_delete"))
+            }));
             resp.new_state = prior;
         }
         Err(e) => {

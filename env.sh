@@ -1,0 +1,1 @@
+export TF_CLI_CONFIG_FILE=/tmp/wo-manual/rc CHECKPOINT_DISABLE=1 AZURE_AI_PROJECT_ENDPOINT= IDENTITY_ENDPOINT=/msi/token IDENTITY_HEADER=emulator TF_VAR_api_key=sup3rs3cretvalue
