@@ -172,7 +172,11 @@ fn validate_reports_each_bad_input_at_its_attribute() {
         ),
     ];
     for (c, (summary, path)) in cases {
-        let found = errors(&run::validate_resource(&r, &c));
+        let found = errors(&run::validate_resource(
+            &r,
+            &c,
+            &crate::framework::ClientCapabilities::default(),
+        ));
         assert!(
             found.contains(&(summary.to_owned(), path.to_owned())),
             "{summary} at {path}: {found:?}"
@@ -186,7 +190,14 @@ fn validate_reports_each_bad_input_at_its_attribute() {
         ),
         ("activity_m365_public_endpoint", Value::Bool(true)),
     ]);
-    assert!(errors(&run::validate_resource(&r, &good)).is_empty());
+    assert!(
+        errors(&run::validate_resource(
+            &r,
+            &good,
+            &crate::framework::ClientCapabilities::default()
+        ))
+        .is_empty()
+    );
 }
 
 #[tokio::test]
