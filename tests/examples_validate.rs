@@ -106,6 +106,9 @@ fn every_example_directory_is_validated() {
         "resources/azureai_hosted_agent_version",
         "data-sources/azureai_hosted_agent_versions",
         "data-sources/azureai_hosted_agent_version",
+        "resources/azureai_agent_endpoint",
+        "data-sources/azureai_agent",
+        "rollout-create-before-destroy",
         "quickstart",
         "seed-workflow",
     ];
